@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './ports.ts';
+export * from './asn1/der.ts';
+export * from './asn1/pem.ts';
+export * from './x509/oids.ts';
+export * from './x509/algorithms.ts';
