@@ -21,10 +21,15 @@ export class KeyObjectSigner implements Signer {
 
   /** Synchronous form, for hot loops (benchmarks, CRL/OCSP pre-signing). */
   signSync(data: Uint8Array, algorithm: SignatureAlgorithm): Uint8Array {
-    const o = nodeSignOptions(algorithm);
     if ((algorithm.scheme === 'ECDSA') !== (this.keySpec.kind === 'ec')) {
       throw new KysoError('invalid-argument', `${algorithm.scheme} cannot be used with a ${this.keySpec.kind.toUpperCase()} key`);
     }
-    return new Uint8Array(nodeSign(o.hash, data, { key: this.#key, padding: o.padding, saltLength: o.saltLength, dsaEncoding: o.dsaEncoding }));
+    return signWithKeyObject(this.#key, data, algorithm);
   }
+}
+
+/** One signature with a node private key, encoded as X.509/CMS carry it. */
+export function signWithKeyObject(key: KeyObject, data: Uint8Array, algorithm: SignatureAlgorithm): Uint8Array {
+  const o = nodeSignOptions(algorithm);
+  return new Uint8Array(nodeSign(o.hash, data, { key, padding: o.padding, saltLength: o.saltLength, dsaEncoding: o.dsaEncoding }));
 }

@@ -1,0 +1,55 @@
+/**
+ * `kyso` command line. A thin layer: it parses arguments, reads secrets and files, calls the server's
+ * services or core, and turns every KysoError into one line on stderr with an exit code.
+ */
+import { KysoError, isKysoError } from '@kyso/core';
+import { EXIT, exitCodeFor, type Out } from './cli-kit.ts';
+import { caCommand } from './commands/ca.ts';
+import { x509Command } from './commands/x509.ts';
+import { demoCommand } from './commands/demo.ts';
+
+export const USAGE = `kyso — digital signatures for government agencies
+
+Usage:
+  kyso ca init   --dir DIR [--config ceremony.json] (--pass-env VAR | --pass-file FILE)
+  kyso ca issue  --dir DIR --profile agency|official|service|tsa|ocsp --subject "CN=…,O=…"
+                 [--uid CCCD:…|MST:…] [--agency-code 000.00.00.H41] [--csr req.pem] [--days N]
+                 [--key rsa2048|rsa3072|rsa4096|p256|p384] --out PREFIX [--p12-pass-env VAR]
+                 (--pass-env VAR | --pass-file FILE)
+  kyso ca renew  --dir DIR --serial HEX [--days N] --out PREFIX (--pass-env VAR | --pass-file FILE)
+  kyso ca rekey  --dir DIR --serial HEX [--csr req.pem | --key K --p12-pass-env VAR] --out PREFIX (--pass-env …)
+  kyso ca suspend|resume --dir DIR --serial HEX
+  kyso ca revoke --dir DIR --serial HEX [--reason keyCompromise|affiliationChanged|superseded|…]
+  kyso ca list   --dir DIR [--json] [--status good|suspended|revoked|expired] [--profile P] [--query TEXT]
+  kyso ca chain  --dir DIR
+  kyso ca log    --dir DIR [--verify]
+  kyso x509 verify CERT.pem --trust ROOT.pem [--untrusted CHAIN.pem] [--crl FILE]… [--at ISO-TIME] [--json]
+  kyso demo      [--dir ./kyso-data]
+
+The CA passphrase (or PKCS#11 PIN) comes from --pass-env VAR, --pass-file FILE or KYSO_CA_PASSPHRASE.
+`;
+
+const stdio: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+export async function main(argv: string[], out: Out = stdio): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'ca': return await caCommand(rest, out);
+      case 'x509': return await x509Command(rest, out);
+      case 'demo': return await demoCommand(rest, out);
+      case undefined: case 'help': case '--help': case '-h':
+        out.stdout(USAGE);
+        return cmd === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new KysoError('invalid-argument', `unknown command "${cmd}" (try kyso help)`);
+    }
+  } catch (e) {
+    if (isKysoError(e)) {
+      out.stderr(`kyso: ${e.message}\n`);
+      return exitCodeFor(e);
+    }
+    out.stderr(`kyso: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT.software;
+  }
+}

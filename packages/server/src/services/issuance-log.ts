@@ -1,0 +1,50 @@
+/**
+ * The CA's issuance log: append-only (database triggers refuse UPDATE/DELETE) and hash-chained, so a
+ * row removed or edited behind the database's back is detected by `verifyIssuanceLog`.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { KysoDatabase } from '../store/database.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface LogEntry { seq: number; at: string; action: string; serial: string | null; details: string; prev_hash: string; hash: string }
+
+function entryHash(e: Omit<LogEntry, 'hash'>): string {
+  const canonical = JSON.stringify([e.seq, e.at, e.action, e.serial, e.details, e.prev_hash]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Appends one entry inside the caller's transaction. */
+export async function appendIssuanceLog(
+  trx: Transaction<KysoDatabase> | Kysely<KysoDatabase>,
+  entry: { at: Date; action: string; serial?: string | null; details?: Record<string, unknown> },
+): Promise<LogEntry> {
+  const last = await trx.selectFrom('issuance_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const base = {
+    seq: (last?.seq ?? 0) + 1,
+    at: entry.at.toISOString(),
+    action: entry.action,
+    serial: entry.serial ?? null,
+    details: JSON.stringify(entry.details ?? {}),
+    prev_hash: last?.hash ?? GENESIS_HASH,
+  };
+  const row = { ...base, hash: entryHash(base) };
+  await trx.insertInto('issuance_log').values(row).execute();
+  return row;
+}
+
+/** Checks the whole chain; names the first broken link. */
+export async function verifyIssuanceLog(db: Kysely<KysoDatabase>): Promise<{ ok: boolean; entries: number; brokenAt?: number; reason?: string }> {
+  const rows = await db.selectFrom('issuance_log').selectAll().orderBy('seq', 'asc').execute();
+  let prev = GENESIS_HASH;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const seq = Number(r.seq);
+    if (seq !== i + 1) return { ok: false, entries: rows.length, brokenAt: i + 1, reason: `entry ${i + 1} is missing` };
+    if (r.prev_hash !== prev) return { ok: false, entries: rows.length, brokenAt: seq, reason: `entry ${seq} does not follow entry ${seq - 1}` };
+    if (entryHash({ ...r, seq }) !== r.hash) return { ok: false, entries: rows.length, brokenAt: seq, reason: `entry ${seq} was altered` };
+    prev = r.hash;
+  }
+  return { ok: true, entries: rows.length };
+}
