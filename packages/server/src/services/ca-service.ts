@@ -147,7 +147,9 @@ export class CaService {
   static async init(deps: CaDeps, params: { ceremony: Ceremony; secret: string }): Promise<{ root: ParsedCertificate; issuing: ParsedCertificate }> {
     const { db, crypto, clock } = deps;
     const c = params.ceremony;
-    if (params.secret.length < 12) throw new KysoError('weak-crypto', 'the CA passphrase must be at least 12 characters');
+    // A PKCS#11 PIN is the token's business (the token locks after failed tries); a passphrase that
+    // encrypts keys at rest must resist offline guessing.
+    if (c.keyStorage.type === 'encrypted-file' && params.secret.length < 12) throw new KysoError('weak-crypto', 'the CA passphrase must be at least 12 characters');
     if (await CaService.isInitialised(db)) throw new KysoError('conflict', 'this directory already holds a CA');
     const now = seconds(clock.now());
     return db.kysely.transaction().execute(async (trx) => {
