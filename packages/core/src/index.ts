@@ -12,3 +12,4 @@ export * from './x509/csr.ts';
 export * from './ca/serial.ts';
 export * from './ca/issue.ts';
 export * from './x509/path-validation.ts';
+export * from './asn1/der-writer.ts';

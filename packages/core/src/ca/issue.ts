@@ -3,10 +3,9 @@
  * exact TBSCertificate is first signed by a throwaway key and linted; only if no lint reports an
  * error is the same TBSCertificate signed by the CA key. RFC 5280 §4.1; profiles in x509/profiles.ts.
  */
-import type { Extension, Name } from '@peculiar/asn1-x509';
 import { KysoError } from '../errors.ts';
 import type { CryptoPort, SignatureAlgorithm, Signer } from '../ports.ts';
-import { parseCertificate, type ParsedCertificate } from '../x509/certificate.ts';
+import { parseCertificate, type CertificateExtension, type ParsedCertificate } from '../x509/certificate.ts';
 import {
   assembleCertificate, authorityInfoAccessExtension, authorityKeyIdentifierExtension, basicConstraintsExtension,
   certificatePoliciesExtension, computeKeyIdentifier, crlDistributionPointsExtension, encodeTbsCertificate,
@@ -17,8 +16,8 @@ import { describePublicKey } from '../x509/algorithms.ts';
 
 /** What the issuer brings to an issuance. */
 export interface IssuerContext {
-  /** Issuer's Name (for a self-signed root: the subject itself). */
-  name: Name;
+  /** Issuer's Name, DER (for a self-signed root: the subject itself). */
+  name: Uint8Array;
   /** Issuer's subject key identifier, for authorityKeyIdentifier; for a root, computed from its key. */
   keyId?: Uint8Array;
   /** Issuer certificate validity end: a subordinate never outlives its issuer. */
@@ -36,7 +35,8 @@ export type Linter = (cert: ParsedCertificate, opts: { profile: CertificateProfi
 
 export interface IssueParams {
   profile: CertificateProfile;
-  subject: Name;
+  /** Subject Name, DER (see encodeName). */
+  subject: Uint8Array;
   /** Subject public key (DER SPKI). */
   spki: Uint8Array;
   serial: Uint8Array;
@@ -58,11 +58,11 @@ export interface IssueResult {
 }
 
 /** The extensions a profile prescribes, in a stable order. */
-export function profileExtensions(p: IssueParams): Extension[] {
+export function profileExtensions(p: IssueParams): CertificateExtension[] {
   const { profile, issuer, crypto } = p;
   const keyId = computeKeyIdentifier(p.spki, crypto);
   const isRoot = profile.name === 'root';
-  const exts: Extension[] = [];
+  const exts: CertificateExtension[] = [];
   if (profile.ca) exts.push(basicConstraintsExtension(true, profile.pathLen));
   const keyUsage = [...profile.keyUsage];
   exts.push(keyUsageExtension(keyUsage));

@@ -11,6 +11,7 @@ import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName 
 import { KysoError } from '../errors.ts';
 import { toArrayBuffer, toHex } from '../asn1/der.ts';
 import { NAME_ATTRIBUTES, OID } from './oids.ts';
+import { TAG, derOid, derSequence, derSetOf, derString } from '../asn1/der-writer.ts';
 
 export interface NameAttribute { oid: string; value: string }
 /** A name as RDNs in DER order (most general first); each RDN may hold several attributes. */
@@ -80,24 +81,37 @@ export function parseDnString(dn: string): NameRdns {
   return rdns.reverse();
 }
 
-/** Builds an X.501 Name with kyso's string encodings, validating values as it goes. */
+/** The string type kyso writes for an attribute (RFC 5280 §4.1.2.4 / §A.1), after checking the value. */
+function attributeString(oid: string, value: string): { kind: 'printableString' | 'ia5String' | 'utf8String'; tag: number; text: string } {
+  const nfc = value.normalize('NFC');
+  if (oid === OID.countryName) {
+    if (!/^[A-Z]{2}$/.test(nfc)) throw new KysoError('malformed', `country must be two capital letters (ISO 3166), got "${value}"`);
+    return { kind: 'printableString', tag: TAG.PrintableString, text: nfc };
+  }
+  if (oid === OID.serialNumber) {
+    if (!PRINTABLE.test(nfc)) throw new KysoError('malformed', `serialNumber "${value}" is not a PrintableString`);
+    return { kind: 'printableString', tag: TAG.PrintableString, text: nfc };
+  }
+  if (oid === OID.emailAddress || oid === OID.domainComponent) {
+    if (!/^[\x20-\x7e]*$/.test(nfc)) throw new KysoError('malformed', `${shortOf(oid)} "${value}" must be ASCII`);
+    return { kind: 'ia5String', tag: TAG.IA5String, text: nfc };
+  }
+  return { kind: 'utf8String', tag: TAG.UTF8String, text: nfc };
+}
+
+/** Builds an X.501 Name model with kyso's string encodings, validating values as it goes. */
 export function buildName(rdns: NameRdns): Name {
   return new Name(rdns.map((rdn) => new RelativeDistinguishedName(rdn.map(({ oid, value }) => {
-    const nfc = value.normalize('NFC');
-    let v: AttributeValue;
-    if (oid === OID.countryName) {
-      if (!/^[A-Z]{2}$/.test(nfc)) throw new KysoError('malformed', `country must be two capital letters (ISO 3166), got "${value}"`);
-      v = new AttributeValue({ printableString: nfc });
-    } else if (oid === OID.serialNumber) {
-      if (!PRINTABLE.test(nfc)) throw new KysoError('malformed', `serialNumber "${value}" is not a PrintableString`);
-      v = new AttributeValue({ printableString: nfc });
-    } else if (oid === OID.emailAddress || oid === OID.domainComponent) {
-      if (!/^[\x20-\x7e]*$/.test(nfc)) throw new KysoError('malformed', `${shortOf(oid)} "${value}" must be ASCII`);
-      v = new AttributeValue({ ia5String: nfc });
-    } else {
-      v = new AttributeValue({ utf8String: nfc });
-    }
-    return new AttributeTypeAndValue({ type: oid, value: v });
+    const a = attributeString(oid, value);
+    return new AttributeTypeAndValue({ type: oid, value: new AttributeValue({ [a.kind]: a.text }) });
+  }))));
+}
+
+/** DER of the Name `buildName` describes, encoded directly (the CA's hot path). */
+export function encodeName(rdns: NameRdns): Uint8Array {
+  return derSequence(...rdns.map((rdn) => derSetOf(rdn.map(({ oid, value }) => {
+    const a = attributeString(oid, value);
+    return derSequence(derOid(oid), derString(a.tag, a.text));
   }))));
 }
 

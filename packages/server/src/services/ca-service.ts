@@ -6,7 +6,7 @@
  */
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
-  KysoError, PROFILES, addYears, buildName, defaultSignatureAlgorithm, encodePem, generateSerial, getProfile,
+  KysoError, PROFILES, addYears, encodeName, defaultSignatureAlgorithm, encodePem, generateSerial, getProfile,
   getSubjectKeyIdentifier, issueCertificate, nameToRdns, normalizeSerialHex, parseCertificate, parseCsr,
   parseDnString, parseKeySpec, requireAcceptableKey, verifyCsrSignature, agencyCodeToOrganizationIdentifier,
   IDENTITY_FORMATS, OID, keySpecName, type Clock, type CryptoPort, type KeySpec, type Linter, type NameRdns,
@@ -157,7 +157,7 @@ export class CaService {
       const issuingSpec = parseKeySpec(c.issuing.key);
       const rootSigner = await createCaKey(trx, { id: 'root', spec: rootSpec, storage: c.keyStorage, secret: params.secret, at: now });
       const rootAlg = defaultSignatureAlgorithm(rootSpec, { hash: c.root.hash, rsaPadding: c.root.rsaPadding });
-      const rootName = buildName(withCountry(parseDnString(c.root.subject)));
+      const rootName = encodeName(withCountry(parseDnString(c.root.subject)));
       const rootSerial = generateSerial(crypto);
       const root = await issueCertificate({
         profile: PROFILES.root, subject: rootName, spki: rootSigner.publicKey, serial: rootSerial.bytes,
@@ -168,10 +168,10 @@ export class CaService {
       const issuingSigner = await createCaKey(trx, { id: 'issuing', spec: issuingSpec, storage: c.keyStorage, secret: params.secret, at: now });
       const issuingSerial = generateSerial(crypto);
       const issuing = await issueCertificate({
-        profile: PROFILES.issuing, subject: buildName(withCountry(parseDnString(c.issuing.subject))), spki: issuingSigner.publicKey,
+        profile: PROFILES.issuing, subject: encodeName(withCountry(parseDnString(c.issuing.subject))), spki: issuingSigner.publicKey,
         serial: issuingSerial.bytes, notBefore: now, notAfter: addYears(now, c.issuing.years),
         issuer: {
-          name: root.certificate.subject, keyId: getSubjectKeyIdentifier(root.certificate), notAfter: root.certificate.notAfter,
+          name: root.certificate.subjectDer, keyId: getSubjectKeyIdentifier(root.certificate), notAfter: root.certificate.notAfter,
           signer: rootSigner, signatureAlgorithm: rootAlg, urls: ceremonyUrls(c, 'root'), policies: [],
         },
         crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
@@ -219,7 +219,7 @@ export class CaService {
     return {
       cert: issuing,
       ctx: {
-        name: issuing.subject, keyId: getSubjectKeyIdentifier(issuing), notAfter: issuing.notAfter, signer, signatureAlgorithm,
+        name: issuing.subjectDer, keyId: getSubjectKeyIdentifier(issuing), notAfter: issuing.notAfter, signer, signatureAlgorithm,
         urls: ceremonyUrls(c, 'issuing'), policies: c.policies,
       },
       lintSigner: lintSignerFor(signer.keySpec),
@@ -273,7 +273,7 @@ export class CaService {
     const { ctx, lintSigner } = await this.#issuerContext();
     const serial = generateSerial(this.#deps.crypto);
     const r = await issueCertificate({
-      profile: p.profile, subject: buildName(p.rdns), spki: p.spki, serial: serial.bytes, notBefore: p.now, notAfter: p.notAfter,
+      profile: p.profile, subject: encodeName(p.rdns), spki: p.spki, serial: serial.bytes, notBefore: p.now, notAfter: p.notAfter,
       issuer: ctx, crypto: this.#deps.crypto, lintSigner, lint: this.#deps.lint, renewalOf: p.renewalOf,
     });
     const cert = r.certificate;
