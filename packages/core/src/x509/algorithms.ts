@@ -4,12 +4,13 @@
  * RSA ≥ 2048, ECDSA ≥ 256, SHA-2 family).
  */
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { RSAPublicKey, RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { KysoError } from '../errors.ts';
 import type { HashName, KeySpec, SignatureAlgorithm } from '../ports.ts';
 import { OID } from './oids.ts';
-import { toArrayBuffer } from '../asn1/der.ts';
+import { readChildren, readTlv, readWhole, toArrayBuffer, toHex } from '../asn1/der.ts';
+import { decodeOid } from './asn1-values.ts';
 
 const HASH_OIDS: Record<HashName, string> = {
   'SHA-1': OID.sha1, 'SHA-224': OID.sha224, 'SHA-256': OID.sha256, 'SHA-384': OID.sha384, 'SHA-512': OID.sha512,
@@ -67,9 +68,18 @@ export function decodeSignatureAlgorithm(ai: AlgorithmIdentifier): SignatureAlgo
   throw new KysoError('unsupported', `unsupported signature algorithm ${ai.algorithm}`);
 }
 
-/** Decodes a DER AlgorithmIdentifier. */
+const decodedAlgorithms = new Map<string, SignatureAlgorithm>();
+/** Decodes a DER AlgorithmIdentifier (the few distinct encodings seen are cached). */
 export function decodeSignatureAlgorithmDer(der: Uint8Array): SignatureAlgorithm {
-  return decodeSignatureAlgorithm(AsnParser.parse(toArrayBuffer(der), AlgorithmIdentifier));
+  const id = toHex(der);
+  let alg = decodedAlgorithms.get(id);
+  if (!alg) {
+    let ai: AlgorithmIdentifier;
+    try { ai = AsnParser.parse(toArrayBuffer(der), AlgorithmIdentifier); } catch (e) { throw new KysoError('malformed', 'AlgorithmIdentifier is not valid DER', { cause: e }); }
+    alg = decodeSignatureAlgorithm(ai);
+    if (decodedAlgorithms.size < 256) decodedAlgorithms.set(id, alg);
+  }
+  return { ...alg };
 }
 
 /** The AlgorithmIdentifier kyso writes for a signature it makes. */
@@ -115,39 +125,33 @@ function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
 }
 
-/** Describes a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7). */
+/** Describes a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), read with the DER reader. */
 export function describePublicKey(spkiDer: Uint8Array): PublicKeyInfo {
-  let spki: SubjectPublicKeyInfo;
   try {
-    spki = AsnParser.parse(toArrayBuffer(spkiDer), SubjectPublicKeyInfo);
-  } catch (e) {
-    throw new KysoError('malformed', 'SubjectPublicKeyInfo is not valid DER', { cause: e });
-  }
-  const oid = spki.algorithm.algorithm;
-  if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
-    const key = AsnParser.parse(spki.subjectPublicKey, RSAPublicKey);
-    return { kind: 'rsa', bits: bitLength(new Uint8Array(key.modulus)), algorithmOid: oid };
-  }
-  if (oid === OID.ecPublicKey) {
-    const params = spki.algorithm.parameters;
-    let curveOid = '';
-    if (params) {
-      const p = new Uint8Array(params);
-      if (p[0] === 0x06) curveOid = AsnParser.parse(params, ObjectIdentifierHolder).value;
+    const outer = readWhole(spkiDer, 'SubjectPublicKeyInfo');
+    const [alg, key] = readChildren(spkiDer, outer);
+    if (outer.tag !== 0x30 || !alg || alg.tag !== 0x30 || !key || key.tag !== 0x03) throw new KysoError('malformed', 'SubjectPublicKeyInfo: expected algorithm and subjectPublicKey');
+    const [oidTlv, params] = readChildren(spkiDer, alg);
+    if (!oidTlv) throw new KysoError('malformed', 'SubjectPublicKeyInfo: algorithm without an OID');
+    const oid = decodeOid(spkiDer, oidTlv);
+    if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
+      const rsa = readTlv(spkiDer, key.valueStart + 1, key.end);
+      const [n] = readChildren(spkiDer, rsa);
+      if (!n || n.tag !== 0x02) throw new KysoError('malformed', 'RSA public key without a modulus');
+      return { kind: 'rsa', bits: bitLength(spkiDer.subarray(n.valueStart, n.end)), algorithmOid: oid };
     }
-    const curve = CURVES[curveOid];
-    return { kind: 'ec', bits: curve?.bits ?? 0, curve: curve?.name ?? (curveOid || 'explicit parameters'), algorithmOid: oid };
+    if (oid === OID.ecPublicKey) {
+      const curveOid = params && params.tag === 0x06 ? decodeOid(spkiDer, params) : '';
+      const curve = CURVES[curveOid];
+      return { kind: 'ec', bits: curve?.bits ?? 0, curve: curve?.name ?? (curveOid || 'explicit parameters'), algorithmOid: oid };
+    }
+    if (oid === OID.dsa) return { kind: 'dsa', bits: 0, algorithmOid: oid };
+    if (oid === OID.ed25519) return { kind: 'ed25519', bits: 256, algorithmOid: oid };
+    return { kind: 'other', bits: 0, algorithmOid: oid };
+  } catch (e) {
+    if (e instanceof KysoError) throw new KysoError('malformed', `SubjectPublicKeyInfo is not valid DER: ${e.message}`, { cause: e });
+    throw e;
   }
-  if (oid === OID.dsa) return { kind: 'dsa', bits: 0, algorithmOid: oid };
-  if (oid === OID.ed25519) return { kind: 'ed25519', bits: 256, algorithmOid: oid };
-  return { kind: 'other', bits: 0, algorithmOid: oid };
-}
-
-import { AsnProp, AsnPropTypes, AsnType, AsnTypeTypes } from '@peculiar/asn1-schema';
-@AsnType({ type: AsnTypeTypes.Choice })
-class ObjectIdentifierHolder {
-  @AsnProp({ type: AsnPropTypes.ObjectIdentifier })
-  value = '';
 }
 
 /**

@@ -4,17 +4,20 @@
  * any Signer.
  */
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import { CertificationRequestInfo } from '@peculiar/asn1-csr';
 import { Name, SubjectPublicKeyInfo, Attribute } from '@peculiar/asn1-x509';
 import { KysoError } from '../errors.ts';
 import type { CryptoPort, SignatureAlgorithm, Signer } from '../ports.ts';
 import { concatBytes, encodeTlv, readChildren, readWhole, tlvBytes, toArrayBuffer } from '../asn1/der.ts';
-import { decodeSignatureAlgorithm, encodeSignatureAlgorithm } from './algorithms.ts';
-import { formatName } from './names.ts';
+import { decodeSignatureAlgorithmDer, encodeSignatureAlgorithm } from './algorithms.ts';
+import { formatNameDer, parseNameDer } from './names.ts';
+import { decodeInteger, decodeOid } from './asn1-values.ts';
 
 export interface ParsedCsr {
   der: Uint8Array;
-  subject: Name;
+  /** The asn1-schema Name model, decoded on first use. */
+  readonly subject: Name;
+  subjectDer: Uint8Array;
   subjectString: string;
   spki: Uint8Array;
   signatureAlgorithm: SignatureAlgorithm;
@@ -30,23 +33,29 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
   try {
     const outer = readWhole(der, 'certification request');
     const parts = readChildren(der, outer);
-    if (parts.length !== 3) throw new KysoError('malformed', 'certification request: expected info, algorithm, signature');
+    if (outer.tag !== 0x30 || parts.length !== 3 || parts[0]!.tag !== 0x30 || parts[1]!.tag !== 0x30 || parts[2]!.tag !== 0x03) {
+      throw new KysoError('malformed', 'expected info, algorithm, signature');
+    }
     const info = tlvBytes(der, parts[0]!);
-    const infoParts = readChildren(der, parts[0]!);
-    const spki = tlvBytes(der, infoParts[2]!);
-    const csr = AsnParser.parse(toArrayBuffer(der), CertificationRequest);
-    const ri = csr.certificationRequestInfo;
-    if (ri.version !== 0) throw new KysoError('malformed', `certification request version ${ri.version + 1} is not 1`);
+    const [version, subject, spki, attrs] = readChildren(der, parts[0]!);
+    if (!version || version.tag !== 0x02 || !subject || subject.tag !== 0x30 || !spki || spki.tag !== 0x30 || !attrs || attrs.tag !== 0xa0) {
+      throw new KysoError('malformed', 'CertificationRequestInfo fields are missing or out of order');
+    }
+    if (decodeInteger(der, version) !== 0n) throw new KysoError('malformed', 'only version 1 requests exist');
+    const subjectDer = tlvBytes(der, subject);
+    const subjectString = formatNameDer(subjectDer);
+    let name: Name | undefined;
+    const sig = parts[2]!;
+    if (sig.end === sig.valueStart || der[sig.valueStart] !== 0) throw new KysoError('malformed', 'signature has unused bits');
     return {
-      der, info, spki,
-      subject: ri.subject,
-      subjectString: formatName(ri.subject),
-      signatureAlgorithm: decodeSignatureAlgorithm(csr.signatureAlgorithm),
-      attributeTypes: ri.attributes.map((a) => a.type),
-      signature: new Uint8Array(csr.signature),
+      der, info, spki: tlvBytes(der, spki), subjectDer, subjectString,
+      get subject() { name ??= parseNameDer(subjectDer); return name; },
+      signatureAlgorithm: decodeSignatureAlgorithmDer(tlvBytes(der, parts[1]!)),
+      attributeTypes: readChildren(der, attrs).map((a) => decodeOid(der, readChildren(der, a)[0]!)),
+      signature: der.subarray(sig.valueStart + 1, sig.end),
     };
   } catch (e) {
-    if (e instanceof KysoError) throw e.kind === 'unsupported' ? e : new KysoError('malformed', `corrupt certificate request: ${e.message}`, { cause: e });
+    if (e instanceof KysoError && e.kind === 'unsupported') throw e;
     throw new KysoError('malformed', `corrupt certificate request: ${(e as Error).message}`, { cause: e });
   }
 }

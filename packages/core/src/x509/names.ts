@@ -9,7 +9,9 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { KysoError } from '../errors.ts';
-import { toArrayBuffer, toHex } from '../asn1/der.ts';
+import { readChildren, readWhole, tlvBytes, toArrayBuffer, toHex } from '../asn1/der.ts';
+import { decodeOid } from './asn1-values.ts';
+import { decodeDirectoryString } from './name-matching.ts';
 import { NAME_ATTRIBUTES, OID } from './oids.ts';
 import { TAG, derOid, derSequence, derSetOf, derString } from '../asn1/der-writer.ts';
 
@@ -134,6 +136,25 @@ export function formatName(name: Name): string {
   return [...name].reverse().map((rdn) =>
     [...rdn].map((atv) => `${shortOf(atv.type)}=${escapeValue(attributeValueText(atv.value))}`).join('+'),
   ).join(', ');
+}
+
+/** RDNs of a DER Name, in DER order, read with the DER reader (non-string values as '#hex'). */
+export function rdnsFromNameDer(der: Uint8Array): NameRdns {
+  const top = readWhole(der, 'Name');
+  if (top.tag !== TAG.SEQUENCE) throw new KysoError('malformed', 'Name: expected a SEQUENCE');
+  return readChildren(der, top).map((set) => {
+    if (set.tag !== TAG.SET) throw new KysoError('malformed', 'Name: expected a SET for an RDN');
+    return readChildren(der, set).map((atv) => {
+      const [type, value] = readChildren(der, atv);
+      if (!type || !value) throw new KysoError('malformed', 'Name: AttributeTypeAndValue needs a type and a value');
+      return { oid: decodeOid(der, type), value: decodeDirectoryString(der, value) ?? '#' + toHex(tlvBytes(der, value)) };
+    });
+  });
+}
+
+/** RFC 4514 string of a DER Name (most specific RDN first), without building a Name model. */
+export function formatNameDer(der: Uint8Array): string {
+  return rdnsFromNameDer(der).reverse().map((rdn) => rdn.map((a) => `${shortOf(a.oid)}=${a.value.startsWith('#') ? a.value : escapeValue(a.value)}`).join('+')).join(', ');
 }
 
 /** RDNs of a Name, in DER order. */

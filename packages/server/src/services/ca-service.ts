@@ -7,7 +7,7 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   KysoError, PROFILES, addYears, encodeName, defaultSignatureAlgorithm, encodePem, generateSerial, getProfile,
-  getSubjectKeyIdentifier, issueCertificate, nameToRdns, normalizeSerialHex, parseCertificate, parseCsr,
+  getSubjectKeyIdentifier, issueCertificate, rdnsFromNameDer, normalizeSerialHex, parseCertificate, parseCsr,
   parseDnString, parseKeySpec, requireAcceptableKey, verifyCsrSignature, agencyCodeToOrganizationIdentifier,
   IDENTITY_FORMATS, OID, keySpecName, type Clock, type CryptoPort, type KeySpec, type Linter, type NameRdns,
   type ParsedCertificate, type SignatureAlgorithm, type Signer, type SubscriberProfileName, type CertificateProfile,
@@ -96,17 +96,17 @@ function seconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
 
-/**
- * A throwaway key per algorithm family, only ever used to sign lint certificates. For RSA 1536 bits
- * suffice (PSS with SHA-512 fits) and cost less than the CA key; for EC, the CA's curve.
- */
+/** A throwaway key per algorithm family, only ever used to sign lint certificates. */
 const lintKeys = new Map<string, Signer>();
-function lintSignerFor(issuerKey: KeySpec): Signer {
-  const id = issuerKey.kind === 'rsa' ? 'rsa' : issuerKey.curve;
+function lintSignerFor(issuerKey: KeySpec, alg: SignatureAlgorithm): Signer {
+  // RSA: the smallest size that fits the padding (PSS with SHA-512 needs 1040 bits), as the bits of
+  // a lint signature matter to no one; EC: the CA's curve.
+  const rsaBits = alg.scheme === 'RSASSA-PSS' && alg.hash === 'SHA-512' ? 1536 : 1024;
+  const id = issuerKey.kind === 'rsa' ? `rsa${rsaBits}` : issuerKey.curve;
   let s = lintKeys.get(id);
   if (!s) {
     const key: KeyObject = issuerKey.kind === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength: 1536 }).privateKey
+      ? generateKeyPairSync('rsa', { modulusLength: rsaBits }).privateKey
       : generateKeyPairSync('ec', { namedCurve: issuerKey.curve }).privateKey;
     s = { keySpec: issuerKey, publicKey: new Uint8Array(), sign: async (data, alg) => signWithKeyObject(key, data, alg) };
     lintKeys.set(id, s);
@@ -119,6 +119,8 @@ export class CaService {
   readonly #ceremony: Ceremony;
   readonly #secret: string | undefined;
   readonly #signers = new Map<string, Signer>();
+  readonly #caCerts = new Map<string, ParsedCertificate>();
+  #issuer?: Awaited<ReturnType<CaService['buildIssuerContext']>>;
 
   private constructor(deps: CaDeps, ceremony: Ceremony, secret: string | undefined) {
     this.#deps = deps;
@@ -163,7 +165,7 @@ export class CaService {
         profile: PROFILES.root, subject: rootName, spki: rootSigner.publicKey, serial: rootSerial.bytes,
         notBefore: now, notAfter: addYears(now, c.root.years),
         issuer: { name: rootName, signer: rootSigner, signatureAlgorithm: rootAlg, urls: { crl: [], ocsp: [], caIssuers: [] }, policies: [] },
-        crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
+        crypto, lintSigner: lintSignerFor(rootSpec, rootAlg), lint: deps.lint,
       });
       const issuingSigner = await createCaKey(trx, { id: 'issuing', spec: issuingSpec, storage: c.keyStorage, secret: params.secret, at: now });
       const issuingSerial = generateSerial(crypto);
@@ -174,7 +176,7 @@ export class CaService {
           name: root.certificate.subjectDer, keyId: getSubjectKeyIdentifier(root.certificate), notAfter: root.certificate.notAfter,
           signer: rootSigner, signatureAlgorithm: rootAlg, urls: ceremonyUrls(c, 'root'), policies: [],
         },
-        crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
+        crypto, lintSigner: lintSignerFor(rootSpec, rootAlg), lint: deps.lint,
       });
       await trx.insertInto('cas').values([
         { id: 'root', role: 'root', key_id: 'root', serial: rootSerial.hex, cert_der: root.der, subject: root.certificate.subjectString, created_at: now.toISOString() },
@@ -191,9 +193,16 @@ export class CaService {
     });
   }
 
+  /** A CA certificate (read once per service instance: CA certificates do not change under it). */
   async caCertificate(id: 'root' | 'issuing'): Promise<ParsedCertificate> {
-    const row = await this.#deps.db.kysely.selectFrom('cas').select('cert_der').where('id', '=', id).executeTakeFirstOrThrow();
-    return parseCertificate(new Uint8Array(row.cert_der));
+    let cert = this.#caCerts.get(id);
+    if (!cert) {
+      const row = await this.#deps.db.kysely.selectFrom('cas').select('cert_der').where('id', '=', id).executeTakeFirst();
+      if (!row) throw new KysoError('not-found', `this CA has no ${id} certificate`);
+      cert = parseCertificate(new Uint8Array(row.cert_der));
+      this.#caCerts.set(id, cert);
+    }
+    return cert;
   }
 
   /** PEM chain: issuing CA then root. */
@@ -212,6 +221,11 @@ export class CaService {
   }
 
   async #issuerContext() {
+    this.#issuer ??= await this.buildIssuerContext();
+    return this.#issuer;
+  }
+
+  private async buildIssuerContext() {
     const issuing = await this.caCertificate('issuing');
     const signer = await this.#signer('issuing');
     const c = this.#ceremony;
@@ -222,7 +236,7 @@ export class CaService {
         name: issuing.subjectDer, keyId: getSubjectKeyIdentifier(issuing), notAfter: issuing.notAfter, signer, signatureAlgorithm,
         urls: ceremonyUrls(c, 'issuing'), policies: c.policies,
       },
-      lintSigner: lintSignerFor(signer.keySpec),
+      lintSigner: lintSignerFor(signer.keySpec, signatureAlgorithm),
     };
   }
 
@@ -244,7 +258,7 @@ export class CaService {
       if (!verifyCsrSignature(csr, this.#deps.crypto)) throw new KysoError('policy', 'the certificate request is not signed by its own key (proof of possession failed)');
       spki = csr.spki;
       requireAcceptableKey(spki);
-      rdns = how.subject ?? (req.subject ? parseDnString(req.subject) : nameToRdns(csr.subject));
+      rdns = how.subject ?? (req.subject ? parseDnString(req.subject) : rdnsFromNameDer(csr.subjectDer));
     } else {
       if (!req.subject && !how.subject) throw new KysoError('invalid-argument', 'a subject is needed (--subject "CN=…,O=…")');
       if (!req.p12Password) throw new KysoError('invalid-argument', 'kyso generates the key: give a PKCS#12 password with --p12-pass-env VAR');
@@ -319,7 +333,7 @@ export class CaService {
       notAfter = new Date(Math.min(limit.getTime(), issuing.notAfter.getTime()));
     }
     return this.#issueAndRecord({
-      profile, rdns: nameToRdns(old.subject), spki: old.spki, now, notAfter, action: 'certificate.renew', replaces: row.serial,
+      profile, rdns: rdnsFromNameDer(old.subjectDer), spki: old.spki, now, notAfter, action: 'certificate.renew', replaces: row.serial,
       renewalOf: { notAfter: old.notAfter },
     });
   }
@@ -331,7 +345,7 @@ export class CaService {
     const old = parseCertificate(new Uint8Array(row.der));
     return this.#issueNew(
       { profile: row.profile as SubscriberProfileName, csr: opts.csr, key: opts.key, days: opts.days, p12Password: opts.p12Password, friendlyName: opts.friendlyName },
-      { action: 'certificate.rekey', replaces: row.serial, subject: nameToRdns(old.subject) },
+      { action: 'certificate.rekey', replaces: row.serial, subject: rdnsFromNameDer(old.subjectDer) },
     );
   }
 
