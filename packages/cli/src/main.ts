@@ -16,8 +16,8 @@ Usage:
                  [--uid CCCD:…|MST:…] [--agency-code 000.00.00.H41] [--csr req.pem] [--days N]
                  [--key rsa2048|rsa3072|rsa4096|p256|p384] --out PREFIX [--p12-pass-env VAR]
                  (--pass-env VAR | --pass-file FILE)
-  kyso ca renew  --dir DIR --serial HEX [--days N] --out PREFIX (--pass-env VAR | --pass-file FILE)
-  kyso ca rekey  --dir DIR --serial HEX [--csr req.pem | --key K --p12-pass-env VAR] --out PREFIX (--pass-env …)
+  kyso ca renew  --dir DIR --serial HEX [--days N] [--out PREFIX] (--pass-env VAR | --pass-file FILE)
+  kyso ca rekey  --dir DIR --serial HEX [--csr req.pem [--out PREFIX] | --key K --p12-pass-env VAR --out PREFIX] (--pass-env …)
   kyso ca suspend|resume --dir DIR --serial HEX
   kyso ca revoke --dir DIR --serial HEX [--reason keyCompromise|affiliationChanged|superseded|…]
   kyso ca list   --dir DIR [--json] [--status good|suspended|revoked|expired] [--profile P] [--query TEXT]

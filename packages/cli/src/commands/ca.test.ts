@@ -131,6 +131,13 @@ describe('kyso ca CLI', () => {
     const serial = listed.find((r) => r.subject.includes('Phạm Thị Hoa'))!.serial;
     const renew = await kyso('ca', 'renew', '--dir', dir, '--serial', serial, '--out', join(work, 'renewed'), ...pass);
     assert.equal(renew.code, 0, renew.stderr);
+    const toStdout = await kyso('ca', 'renew', '--dir', dir, '--serial', serial, '--days', '30', ...pass);
+    assert.equal(toStdout.code, 0, toStdout.stderr);
+    assert.match(toStdout.stdout, /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    assert.match(toStdout.stderr, /^serial [0-9a-f]{32}\n/);
+    const noOut = await kyso('ca', 'rekey', '--dir', dir, '--serial', serial, '--key', 'p256', '--p12-pass-env', 'KYSO_TEST_P12_PASS', ...pass);
+    assert.equal(noOut.code, 64);
+    assert.match(noOut.stderr, /--out PREFIX is required/);
     const rekey = await kyso('ca', 'rekey', '--dir', dir, '--serial', serial, '--key', 'p256', '--p12-pass-env', 'KYSO_TEST_P12_PASS', '--out', join(work, 'rekeyed'), ...pass);
     assert.equal(rekey.code, 0, rekey.stderr);
     assert.ok(existsSync(join(work, 'rekeyed.p12')));

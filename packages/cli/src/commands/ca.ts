@@ -40,9 +40,19 @@ async function withCa<T>(dir: string, secret: string | undefined, fn: (ca: CaSer
   }
 }
 
-/** Writes PREFIX.crt.pem (and PREFIX.p12) atomically; reserves the files before the CA signs. */
-async function writeIssued(prefix: string | undefined, withP12: boolean, out: Out, make: () => Promise<IssuedCertificate>): Promise<number> {
-  if (!prefix) throw new KysoError('invalid-argument', '--out PREFIX is required');
+/**
+ * Writes PREFIX.crt.pem (and PREFIX.p12) atomically; reserves the files before the CA signs.
+ * Without a prefix (renew, rekey from a CSR) the certificate PEM goes to stdout, the summary to stderr.
+ */
+async function writeIssued(prefix: string | undefined, withP12: boolean, out: Out, make: () => Promise<IssuedCertificate>, opts: { prefixRequired: boolean } = { prefixRequired: true }): Promise<number> {
+  if (!prefix) {
+    if (opts.prefixRequired || withP12) throw new KysoError('invalid-argument', '--out PREFIX is required');
+    const r = await make();
+    out.stdout(r.pem);
+    out.stderr(`serial ${r.certificate.serialHex}\nsubject ${r.certificate.subjectString}\nvalid ${r.certificate.notBefore.toISOString()} → ${r.certificate.notAfter.toISOString()}\n`);
+    for (const w of r.warnings) out.stderr(`kyso: warning: ${w}\n`);
+    return EXIT.ok;
+  }
   const files = new AtomicFiles();
   const crt = `${prefix}.crt.pem`;
   const p12 = `${prefix}.p12`;
@@ -117,7 +127,7 @@ export async function caCommand(args: string[], out: Out): Promise<number> {
       const { values: v } = parse(rest, { dir: { type: 'string' }, serial: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' }, ...PASS });
       const serial = requireSerial(v);
       const days = intOption(v.days, '--days');
-      return withCa(requireDir(v), caSecret(v), (ca) => writeIssued(v.out, false, out, () => ca.renew(serial, { days })));
+      return withCa(requireDir(v), caSecret(v), (ca) => writeIssued(v.out, false, out, () => ca.renew(serial, { days }), { prefixRequired: false }));
     }
     case 'rekey': {
       const { values: v } = parse(rest, {
@@ -130,7 +140,7 @@ export async function caCommand(args: string[], out: Out): Promise<number> {
       if (!csr && !p12Password) throw new KysoError('invalid-argument', 'rekey makes a new key: give --csr req.pem, or --p12-pass-env VAR for a generated key');
       const key = v.key ? parseKeySpec(v.key) : undefined;
       const days = intOption(v.days, '--days');
-      return withCa(requireDir(v), caSecret(v), (ca) => writeIssued(v.out, !csr, out, () => ca.rekey(serial, { csr, key, days, p12Password })));
+      return withCa(requireDir(v), caSecret(v), (ca) => writeIssued(v.out, !csr, out, () => ca.rekey(serial, { csr, key, days, p12Password }), { prefixRequired: false }));
     }
     case 'suspend': case 'resume': case 'revoke': {
       const { values: v } = parse(rest, { dir: { type: 'string' }, serial: { type: 'string' }, reason: { type: 'string' }, ...PASS });

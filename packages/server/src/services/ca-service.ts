@@ -431,19 +431,26 @@ function withCountry(rdns: NameRdns): NameRdns {
   return rdnValue(rdns, OID.countryName) ? rdns : [[{ oid: OID.countryName, value: 'VN' }], ...rdns];
 }
 
-/** Puts UID (CCCD/MST) and the agency code into the subject, checking their formats. */
+/**
+ * Puts UID (CCCD/MST) and the agency code into the subject, checking their formats. They go just
+ * before the common name, so CN stays the most specific RDN.
+ */
 function applyIdentity(rdns: NameRdns, profile: CertificateProfile, req: { uid?: string; agencyCode?: string }): NameRdns {
   let out = rdns;
+  const insert = (rdn: NameRdns[number]) => {
+    const cnAt = out.length > 0 && out[out.length - 1]!.some((a) => a.oid === OID.commonName) ? out.length - 1 : out.length;
+    out = [...out.slice(0, cnAt), rdn, ...out.slice(cnAt)];
+  };
   if (req.uid !== undefined) {
     const fmt = profile.uid === 'CCCD' ? IDENTITY_FORMATS.cccd : profile.uid === 'MST' ? IDENTITY_FORMATS.mst : undefined;
     if (!fmt) throw new KysoError('invalid-argument', `${profile.name} certificates carry no UID`);
     if (!fmt.test(req.uid)) throw new KysoError('invalid-argument', profile.uid === 'CCCD' ? `--uid must be CCCD:<12 digits>, got "${req.uid}"` : `--uid must be MST:<10 digits> or MST:<10 digits>-<3 digits>, got "${req.uid}"`);
     if (rdnValue(out, OID.userId)) throw new KysoError('invalid-argument', 'the subject already has a UID; give it once');
-    out = [...out, [{ oid: OID.userId, value: req.uid }]];
+    insert([{ oid: OID.userId, value: req.uid }]);
   }
   if (req.agencyCode !== undefined) {
     if (rdnValue(out, OID.organizationIdentifier)) throw new KysoError('invalid-argument', 'the subject already has an organizationIdentifier; give the agency code once');
-    out = [...out, [{ oid: OID.organizationIdentifier, value: agencyCodeToOrganizationIdentifier(req.agencyCode) }]];
+    insert([{ oid: OID.organizationIdentifier, value: agencyCodeToOrganizationIdentifier(req.agencyCode) }]);
   }
   return out;
 }

@@ -118,10 +118,30 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
   }
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<KysoDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<KysoDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const db: Db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   if (!opts.readonly) await migrateToLatest(db);
   return db;
+}
+
+/**
+ * Kysely prepares every query afresh; better-sqlite3 statements are reusable, so keep them per SQL
+ * text (bounded). Saves the parse/plan cost on the CA's hot path.
+ */
+function withStatementCache(sqlite: Database.Database): { prepare(sql: string): Database.Statement; close(): void } {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    prepare(text: string) {
+      let st = cache.get(text);
+      if (!st) {
+        st = sqlite.prepare(text);
+        if (cache.size >= 500) cache.clear();
+        cache.set(text, st);
+      }
+      return st;
+    },
+    close() { cache.clear(); sqlite.close(); },
+  };
 }
 
 export { sql };
