@@ -12,7 +12,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { buildName, createCsr, encodePem, parseDnString } from '@kyso/core';
 import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
 import { main } from '../main.ts';
-import { repoRoot } from '@kyso/testkit';
+import { repoRoot, sharedPath } from '@kyso/testkit';
 
 process.env.KYSO_TEST_CA_PASS = 'a ceremony passphrase for tests';
 process.env.KYSO_TEST_P12_PASS = 'p12 password for tests';
@@ -159,6 +159,21 @@ describe('kyso ca CLI', () => {
     assert.match(wrongTrust.stdout, /^INVALID/);
     const future = await kyso('x509', 'verify', join(work, 'renewed.crt.pem'), '--trust', root, '--untrusted', issuingPem, '--at', '2060-01-01T00:00:00Z');
     assert.equal(future.code, 1);
+  });
+
+  test('x509 verify checks revocation against the CRLs given (NIST PKITS 4.4.3, read from ../shared)', async () => {
+    const pk = (f: string) => sharedPath('pki-testdata', 'nist-pkits', f);
+    const args = ['x509', 'verify', pk('certs/InvalidRevokedEETest3EE.crt'), '--trust', pk('certs/TrustAnchorRootCertificate.crt'),
+      '--untrusted', pk('certs/GoodCACert.crt'), '--at', '2011-04-15T00:00:00Z'];
+    const unchecked = await kyso(...args);
+    assert.equal(unchecked.code, 0, unchecked.stdout);
+    assert.match(unchecked.stdout, /revocation not checked/);
+    const revoked = await kyso(...args, '--crl', pk('crls/TrustAnchorRootCRL.crl'), '--crl', pk('crls/GoodCACRL.crl'), '--json');
+    assert.equal(revoked.code, 1, revoked.stdout);
+    const report = JSON.parse(revoked.stdout);
+    assert.equal(report.valid, false);
+    assert.equal(report.code, 'REVOKED');
+    assert.equal(report.revocationChecked, true);
   });
 
   test('bad input: one clear line, non-zero exit, nothing half-written', async () => {

@@ -13,7 +13,7 @@ import { KysoError } from '../errors.ts';
 import type { SignatureAlgorithm } from '../ports.ts';
 import { readChildren, readWhole, tlvBytes, toArrayBuffer, toHex, type Tlv } from '../asn1/der.ts';
 import { decodeInteger, decodeOid, decodeTime } from './asn1-values.ts';
-import { decodeSignatureAlgorithm } from './algorithms.ts';
+import { decodeSignatureAlgorithmDer } from './algorithms.ts';
 import { OID } from './oids.ts';
 import { formatNameDer, parseNameDer } from './names.ts';
 
@@ -33,8 +33,10 @@ export interface ParsedCertificate {
   version: number; // 1, 2 or 3
   /** Lower-case hex of the serial's DER INTEGER content (may carry a leading 00). */
   serialHex: string;
-  /** Outer signatureAlgorithm (decoded lazily: unsupported algorithms throw only when used). */
-  signatureAlgorithmId: AlgorithmIdentifier;
+  /** Outer signatureAlgorithm, as an asn1-schema model (decoded on first use). */
+  readonly signatureAlgorithmId: AlgorithmIdentifier;
+  /** Outer signatureAlgorithm, exact DER. */
+  signatureAlgorithmDer: Uint8Array;
   signature: Uint8Array;
   issuer: Name;
   subject: Name;
@@ -66,7 +68,7 @@ class DerCertificate implements ParsedCertificate {
   readonly notAfter: Date;
   readonly spki: Uint8Array;
   readonly extensions: CertificateExtension[];
-  readonly #signatureAlgorithmDer: Uint8Array;
+  readonly signatureAlgorithmDer: Uint8Array;
   #asn?: Certificate;
   #issuer?: Name;
   #subject?: Name;
@@ -82,7 +84,7 @@ class DerCertificate implements ParsedCertificate {
     }
     const [tbsTlv, algTlv, sigTlv] = top as [Tlv, Tlv, Tlv];
     this.tbs = tlvBytes(der, tbsTlv);
-    this.#signatureAlgorithmDer = tlvBytes(der, algTlv);
+    this.signatureAlgorithmDer = tlvBytes(der, algTlv);
     // A signature with unused bits cannot verify; that is a verdict for the verifier, not a parse error.
     if (sigTlv.end === sigTlv.valueStart) throw new KysoError('malformed', 'certificate: empty signatureValue');
     this.signature = der.subarray(sigTlv.valueStart + 1, sigTlv.end);
@@ -139,7 +141,7 @@ class DerCertificate implements ParsedCertificate {
     return this.#asn;
   }
   get signatureAlgorithmId(): AlgorithmIdentifier {
-    this.#sigAlg ??= AsnParser.parse(toArrayBuffer(this.#signatureAlgorithmDer), AlgorithmIdentifier);
+    this.#sigAlg ??= AsnParser.parse(toArrayBuffer(this.signatureAlgorithmDer), AlgorithmIdentifier);
     return this.#sigAlg;
   }
   get issuer(): Name {
@@ -187,7 +189,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 
 /** The decoded signature algorithm of a certificate; throws KysoError('unsupported') for unknown ones. */
 export function certificateSignatureAlgorithm(c: ParsedCertificate): SignatureAlgorithm {
-  return decodeSignatureAlgorithm(c.signatureAlgorithmId);
+  return decodeSignatureAlgorithmDer(c.signatureAlgorithmDer);
 }
 
 export function findExtension(c: ParsedCertificate, oid: string): CertificateExtension | undefined {

@@ -42,7 +42,7 @@
  */
 import type { CryptoPort } from '../ports.ts';
 import { equalBytes } from '../asn1/der.ts';
-import { decodeSignatureAlgorithm, describePublicKey } from './algorithms.ts';
+import { decodeSignatureAlgorithmDer, describePublicKey } from './algorithms.ts';
 import type { ParsedCertificate } from './certificate.ts';
 import { ALL_REASON_BITS, CRL_REASONS, findRevokedEntry, parseCrl, verifyCrlSignature, type DistributionPoint, type DistributionPointName, type ParsedCrl, type RevokedEntry } from './crl.ts';
 import { loadCertInfo, PROCESSED_EXTENSIONS, spkiParameters, spkiWithParameters, type CertInfo } from './extensions.ts';
@@ -165,7 +165,7 @@ function computeSignature(crypto: CryptoPort, cert: CertInfo, spki: Uint8Array):
   if (!equalBytes(cert.tbsSignatureAlgorithmDer, cert.signatureAlgorithmDer)) return 'algorithm-mismatch';
   let algorithm;
   try {
-    algorithm = decodeSignatureAlgorithm(cert.cert.signatureAlgorithmId);
+    algorithm = decodeSignatureAlgorithmDer(cert.cert.signatureAlgorithmDer);
   } catch {
     return 'unsupported';
   }

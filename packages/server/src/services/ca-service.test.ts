@@ -9,7 +9,7 @@ import {
 import { validatePath } from '@kyso/core/x509/path-validation.ts';
 import { CaService } from './ca-service.ts';
 import { parseCeremony } from '../config/ceremony.ts';
-import { signWithKeyObject } from '../keys/key-object-signer.ts';
+import { KeyObjectSigner, signWithKeyObject } from '../keys/key-object-signer.ts';
 import { readPkcs12 } from '../keys/pkcs12.ts';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { DIALECTS, TEST_CEREMONY, TEST_PASSPHRASE, openTestDb, type TestDb } from './test-ca.ts';
@@ -98,6 +98,8 @@ for (const dialect of DIALECTS) {
       const weak = await csrFor('CN=Weak,O=X', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey);
       await assert.rejects(ca.issue({ profile: 'official', csr: weak.der, uid: 'CCCD:001085099999' }), expectKind('weak-crypto', /2048/));
       await assert.rejects(ca.issue({ profile: 'official', csr: new Uint8Array([0x30, 0x03, 1, 2, 3]) }), expectKind('malformed'));
+      const sha1 = await createCsr({ subject: buildName(parseDnString('CN=Old,O=X')), signer: new KeyObjectSigner(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey), algorithm: { scheme: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1' } });
+      await assert.rejects(ca.issue({ profile: 'official', csr: sha1, uid: 'CCCD:001085099999' }), expectKind('weak-crypto', /SHA-1/));
     });
 
     test('bad requests are refused before anything is issued', async () => {

@@ -8,7 +8,7 @@ import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   KysoError, PROFILES, addYears, encodeName, defaultSignatureAlgorithm, encodePem, generateSerial, getProfile,
   getSubjectKeyIdentifier, issueCertificate, rdnsFromNameDer, normalizeSerialHex, parseCertificate, parseCsr,
-  parseDnString, parseKeySpec, requireAcceptableKey, verifyCsrSignature, agencyCodeToOrganizationIdentifier,
+  parseDnString, parseKeySpec, requireAcceptableKey, requireAcceptableHash, verifyCsrSignature, agencyCodeToOrganizationIdentifier,
   IDENTITY_FORMATS, OID, keySpecName, type Clock, type CryptoPort, type KeySpec, type Linter, type NameRdns,
   type ParsedCertificate, type SignatureAlgorithm, type Signer, type SubscriberProfileName, type CertificateProfile,
   SUBSCRIBER_PROFILES,
@@ -255,6 +255,7 @@ export class CaService {
     if (req.csr) {
       if (req.key) throw new KysoError('invalid-argument', '--key and --csr exclude each other: the request already carries the key');
       const csr = parseCsr(req.csr);
+      if (csr.signatureAlgorithm.scheme !== 'Ed25519') requireAcceptableHash(csr.signatureAlgorithm.hash);
       if (!verifyCsrSignature(csr, this.#deps.crypto)) throw new KysoError('policy', 'the certificate request is not signed by its own key (proof of possession failed)');
       spki = csr.spki;
       requireAcceptableKey(spki);
