@@ -3,7 +3,8 @@
  * measured in the same run on the same machine, and its ratio against the issue's target.
  * Nothing here is a test: it only measures and reports.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
@@ -15,6 +16,11 @@ import { CaService } from '@kyso/server/services/ca-service.ts';
 import { defaultLinter, systemClock } from '@kyso/server/services/ca-directory.ts';
 import { parseCeremony } from '@kyso/server/config/ceremony.ts';
 import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
+import { startPki } from '@kyso/server/services/pki.ts';
+import { buildPkiApp } from '@kyso/server/http/app.ts';
+import { computeCertId } from '@kyso/core/ocsp/cert-id.ts';
+import { encodeOcspRequest } from '@kyso/core/ocsp/ocsp-request.ts';
+import { encodeTimeStampReq } from '@kyso/core/tsp/index.ts';
 
 const json = process.argv.includes('--json');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -114,7 +120,101 @@ async function benchPathValidation(): Promise<void> {
   }
 }
 
+/** A CA directory with the PKI services started (OCSP responder and TSA keys made). */
+async function pkiFixture(kind: 'p256' | 'rsa2048') {
+  const dir = mkdtempSync(join(tmpdir(), 'kyso-bench-'));
+  const db = await openDatabase({ url: join(dir, 'kyso.db') });
+  const deps = { db, crypto: nodeCrypto, clock: systemClock, lint: defaultLinter };
+  const pass = 'benchmark passphrase';
+  await CaService.init(deps, { ceremony: parseCeremony({
+    root: { subject: 'CN=Bench Root,O=Bench,C=VN', key: kind, years: 20 },
+    issuing: { subject: 'CN=Bench Issuing,O=Bench,C=VN', key: kind, years: 10 },
+  }), secret: pass });
+  const ca = await CaService.open(deps, pass);
+  const pki = await startPki(deps, ca, { pollMs: 60_000 });
+  const subjectKey = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+  const csr = await createCsr({ subject: buildName(parseDnString('CN=A,O=B,C=VN')), signer: subjectKey, algorithm: { scheme: 'ECDSA', hash: 'SHA-256' } });
+  const leaf = (await ca.issue({ profile: 'official', csr, uid: 'CCCD:001085000001' })).certificate;
+  const issuing = await ca.caCertificate('issuing');
+  const responder = await ca.serviceIdentity('ocsp');
+  const tsa = await ca.serviceIdentity('tsa');
+  return {
+    pki, leaf, issuing, responder, tsa,
+    async close() { pki.close(); await db.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+function keyObjectOf(kind: 'p256' | 'rsa2048'): KeyObject {
+  return kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+}
+
+/** wrk on 127.0.0.1 against a POST body; returns requests/s and p99 latency in ms. */
+async function wrk(url: string, body: Uint8Array, contentType: string, seconds: number): Promise<{ rps: number; p99: number; non2xx: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kyso-wrk-'));
+  const lua = join(dir, 'post.lua');
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "${contentType}"\nwrk.body = "${[...body].map((b) => `\\${b}`).join('')}"\n`);
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('wrk', ['-t1', '-c32', `-d${seconds}s`, '--latency', '-s', lua, url]);
+    let text = '';
+    p.stdout.on('data', (d) => { text += d; });
+    p.stderr.on('data', (d) => { text += d; });
+    p.on('error', reject);
+    p.on('close', () => resolve(text));
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99 = p99m ? Number(p99m[1]) * (p99m[2] === 'us' ? 0.001 : p99m[2] === 's' ? 1000 : 1) : NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  if (!Number.isFinite(rps)) throw new Error(`wrk gave no figure:\n${out}`);
+  return { rps, p99, non2xx };
+}
+
+async function benchOcspPresigned(): Promise<void> {
+  const fx = await pkiFixture('p256');
+  try {
+    const id = computeCertId({ issuerNameDer: fx.issuing.subjectDer, issuerSpki: fx.issuing.spki, serialHex: fx.leaf.serialHex, hash: 'SHA-1', crypto: nodeCrypto });
+    const req = encodeOcspRequest({ certIds: [id] });
+    await fx.pki.ocsp.respond(req); // pre-signs
+    const app = buildPkiApp(fx.pki);
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const before = { ...fx.pki.ocsp.stats };
+      const r = await wrk(`${address}/ocsp`, req, 'application/ocsp-request', 5);
+      const signedDuring = fx.pki.ocsp.stats.signed - before.signed;
+      report({ bench: 'ocsp.presigned.http', value: r.rps, unit: 'req/s', baseline: 20_000, ratio: r.rps / 20_000, target: 1, better: 'higher',
+        note: `wrk -c32 on 127.0.0.1, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, signatures made during the run: ${signedDuring}; baseline = the 20,000/s target` });
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await fx.close();
+  }
+}
+
+async function benchFreshSigning(kind: 'p256' | 'rsa2048'): Promise<void> {
+  const fx = await pkiFixture(kind);
+  try {
+    const id = computeCertId({ issuerNameDer: fx.issuing.subjectDer, issuerSpki: fx.issuing.spki, serialHex: fx.leaf.serialHex, hash: 'SHA-256', crypto: nodeCrypto });
+    let n = 0;
+    const nonce = () => { const b = new Uint8Array(16); new DataView(b.buffer).setUint32(0, ++n); return b; };
+    const ocsp = await rate(() => fx.pki.ocsp.respond(encodeOcspRequest({ certIds: [id], nonce: nonce() })), 3);
+    const tsq = encodeTimeStampReq({ hash: 'SHA-256', messageImprint: new Uint8Array(32).fill(7), nonce: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), certReq: true });
+    const tsa = await rate(() => fx.pki.tsa.respond(tsq), 3);
+    const raw = await rawSignRate(keyObjectOf(kind), 3);
+    report({ bench: `ocsp.fresh.${kind}`, value: ocsp, unit: 'resp/s', baseline: raw, ratio: ocsp / raw, target: 0.7, better: 'higher',
+      note: `nonce requests, parse + status lookup + sign; baseline raw crypto.sign ${kind}` });
+    report({ bench: `tsa.token.${kind}`, value: tsa, unit: 'token/s', baseline: raw, ratio: tsa / raw, target: 0.7, better: 'higher',
+      note: `RFC 3161 query → granted reply with certReq; baseline raw crypto.sign ${kind}` });
+  } finally {
+    await fx.close();
+  }
+}
+
 const benches: Record<string, () => Promise<void>> = {
+  'ocsp.presigned': benchOcspPresigned,
+  'pki.fresh.p256': () => benchFreshSigning('p256'),
+  'pki.fresh.rsa2048': () => benchFreshSigning('rsa2048'),
   'ca.issue.rsa2048': () => benchIssuance('rsa2048'),
   'ca.issue.p256': () => benchIssuance('p256'),
   'x509.validate': benchPathValidation,

@@ -32,6 +32,8 @@ export const ceremonySchema = z.object({
   ocspUrls: z.array(url).optional(),
   caIssuersUrls: z.array(url).optional(),
   policies: z.array(oid).default(['2.999.84.1.1']),
+  /** TSA policy OID written into timestamp tokens (RFC 3161 §2.4.2). */
+  tsaPolicy: oid.optional(),
   keyStorage: z.discriminatedUnion('type', [
     z.object({ type: z.literal('encrypted-file') }).strict(),
     z.object({ type: z.literal('pkcs11'), module: z.string().min(1), token: z.string().min(1) }).strict(),

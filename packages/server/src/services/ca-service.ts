@@ -309,6 +309,54 @@ export class CaService {
     return { certificate: cert, pem: encodePem('CERTIFICATE', r.der), warnings: r.findings.map((f) => `${f.code}: ${f.message}`) };
   }
 
+  /**
+   * The certificate and key of one of the CA's own services — the delegated OCSP responder (profile
+   * ocsp, RFC 6960 §4.2.2.2) or the timestamp authority (profile tsa, RFC 3161 §2.3). Made on first
+   * use (key in the ceremony's key storage, like the CA keys) and replaced when it is revoked or has
+   * less than `renewBeforeDays` left.
+   */
+  async serviceIdentity(kind: 'ocsp' | 'tsa', opts: { renewBeforeDays?: number } = {}): Promise<{ signer: Signer; certificate: ParsedCertificate }> {
+    const settingKey = `service.${kind}`;
+    const db = this.#deps.db.kysely;
+    const now = seconds(this.#deps.clock.now());
+    const renewBefore = (opts.renewBeforeDays ?? 30) * DAY;
+    const current = await db.selectFrom('settings').select('value').where('key', '=', settingKey).executeTakeFirst();
+    if (current) {
+      const ref = JSON.parse(current.value) as { keyId: string; serial: string };
+      const row = await db.selectFrom('certificates').selectAll().where('serial', '=', ref.serial).executeTakeFirst();
+      if (row && row.status === 'good' && new Date(row.not_after).getTime() - now.getTime() > renewBefore) {
+        if (this.#secret === undefined) throw new KysoError('auth', 'the CA passphrase is needed to unlock the service keys (--pass-env VAR or --pass-file FILE)');
+        return { signer: await loadCaSigner(db, ref.keyId, this.#secret), certificate: parseCertificate(new Uint8Array(row.der)) };
+      }
+    }
+    if (this.#secret === undefined) throw new KysoError('auth', 'the CA passphrase is needed to create the service keys (--pass-env VAR or --pass-file FILE)');
+    const profile = getProfile(kind);
+    const issuing = await this.caCertificate('issuing');
+    const org = rdnsFromNameDer(issuing.subjectDer).filter((rdn) => rdn.every((a) => a.oid !== OID.commonName));
+    const rdns: NameRdns = [...org, [{ oid: OID.commonName, value: kind === 'ocsp' ? 'Kyso OCSP Responder' : 'Kyso Time-Stamping Authority' }]];
+    const keyId = `service-${kind}-${now.toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+    const signer = await createCaKey(db, { id: keyId, spec: (await this.#signer('issuing')).keySpec, storage: this.#ceremony.keyStorage, secret: this.#secret, at: now });
+    const days = Math.floor(profile.defaultDays);
+    const notAfter = new Date(Math.min(now.getTime() + days * DAY, issuing.notAfter.getTime()));
+    const r = await this.#issueAndRecord({ profile, rdns, spki: signer.publicKey, now, notAfter, action: `service.${kind}` });
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('settings').where('key', '=', settingKey).execute();
+      await trx.insertInto('settings').values({ key: settingKey, value: JSON.stringify({ keyId, serial: r.certificate.serialHex }) }).execute();
+    });
+    return { signer, certificate: r.certificate };
+  }
+
+  /** The signer of a CA (root or issuing), unlocked with the service's secret. */
+  caSigner(id: 'root' | 'issuing'): Promise<Signer> {
+    return this.#signer(id);
+  }
+
+  /** The signature algorithm this CA uses (from the ceremony and its key). */
+  async caSignatureAlgorithm(id: 'root' | 'issuing'): Promise<SignatureAlgorithm> {
+    const spec = this.#ceremony[id];
+    return defaultSignatureAlgorithm((await this.#signer(id)).keySpec, { hash: spec.hash, rsaPadding: spec.rsaPadding });
+  }
+
   async #row(serialInput: string): Promise<CertificatesTable> {
     const serial = normalizeSerialHex(serialInput);
     if (!serial) throw new KysoError('invalid-argument', `"${serialInput}" is not a hexadecimal serial number`);

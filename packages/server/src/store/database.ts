@@ -66,7 +66,24 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface CrlsTable {
+  ca_id: string;
+  crl_number: string | number | bigint;
+  this_update: string;
+  next_update: string;
+  /** SHA-256 of the sorted entry list, to tell whether a new CRL says anything new. */
+  entries_sha256: string;
+  der: Uint8Array;
+}
+
+export interface CountersTable {
+  name: string;
+  value: string | number | bigint;
+}
+
 export interface KysoDatabase {
+  crls: CrlsTable;
+  counters: CountersTable;
   keys: KeysTable;
   cas: CasTable;
   certificates: CertificatesTable;

@@ -79,6 +79,22 @@ const MIGRATIONS: Array<[string, Up]> = [
       .execute();
     await appendOnly(db, d, 'issuance_log');
   }],
+  ['0002_revocation', async (db, d) => {
+    await db.schema.createTable('crls')
+      .addColumn('ca_id', 'text', (c) => c.notNull())
+      .addColumn('crl_number', 'bigint', (c) => c.notNull())
+      .addColumn('this_update', 'text', (c) => c.notNull())
+      .addColumn('next_update', 'text', (c) => c.notNull())
+      .addColumn('entries_sha256', 'text', (c) => c.notNull())
+      .addColumn('der', binary(d), (c) => c.notNull())
+      .addPrimaryKeyConstraint('crls_pk', ['ca_id', 'crl_number'])
+      .execute();
+    await db.schema.createTable('counters')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('certificates_status_changed').on('certificates').column('status_changed_at').execute();
+  }],
 ];
 
 class Provider implements MigrationProvider {

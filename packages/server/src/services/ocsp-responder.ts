@@ -1,0 +1,160 @@
+/**
+ * The OCSP responder (RFC 6960). Answers for the issuing CA's certificates with a delegated responder
+ * certificate (profile ocsp, id-pkix-ocsp-nocheck, §4.2.2.2) and for the issuing CA itself with the
+ * root key. Responses without a nonce are served pre-signed: each (hash, serial) keeps one signed
+ * response, refreshed when the status changes (`invalidate`) and before its nextUpdate, so a burst
+ * of requests costs no signing. Requests with a nonce are signed fresh (the nonce must be echoed).
+ * `respond` never throws: garbage gets malformedRequest, foreign issuers unauthorized, failures
+ * internalError.
+ */
+import { KysoError, equalBytes, type Clock, type CryptoPort, type ParsedCertificate, type SignatureAlgorithm, type Signer } from '@kyso/core';
+import { computeCertId, issuerHashes, type CertId } from '@kyso/core/ocsp/cert-id.ts';
+import { parseOcspRequest } from '@kyso/core/ocsp/ocsp-request.ts';
+import { buildOcspResponse, ocspErrorResponse, type OcspCertStatus } from '@kyso/core/ocsp/ocsp-response.ts';
+import { computeKeyIdentifier } from '@kyso/core';
+import type { CaId, RevocationService } from './revocation-service.ts';
+
+interface IssuerEntry {
+  caId: CaId;
+  cert: ParsedCertificate;
+  hashes: Map<CertId['hash'], { issuerNameHash: Uint8Array; issuerKeyHash: Uint8Array }>;
+  signer: Signer;
+  signatureAlgorithm: SignatureAlgorithm;
+  responderKeyHash: Uint8Array;
+  certs: Uint8Array[];
+}
+
+export interface OcspResponderOptions {
+  crypto: CryptoPort;
+  clock: Clock;
+  revocation: RevocationService;
+  /** Issuing CA, answered by the delegated responder. */
+  issuing: { certificate: ParsedCertificate; responder: { signer: Signer; certificate: ParsedCertificate; signatureAlgorithm: SignatureAlgorithm } };
+  /** Root CA, answering for the issuing CA with its own key. */
+  root?: { certificate: ParsedCertificate; signer: Signer; signatureAlgorithm: SignatureAlgorithm };
+  /** Validity of a response (nextUpdate − thisUpdate), seconds; default 4 h. Refreshed after half. */
+  validitySeconds?: number;
+  /** Most pre-signed responses kept (default 200,000). */
+  cacheSize?: number;
+}
+
+interface Cached { der: Uint8Array; refreshAt: number }
+
+const HASHES: CertId['hash'][] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
+
+export class OcspResponder {
+  readonly #o: OcspResponderOptions;
+  readonly #issuers: IssuerEntry[] = [];
+  readonly #cache = new Map<string, Cached>();
+  readonly #validityMs: number;
+  readonly #cacheSize: number;
+  /** Counters for monitoring and the benchmark. */
+  readonly stats = { requests: 0, presigned: 0, signed: 0, errors: 0 };
+
+  constructor(o: OcspResponderOptions) {
+    this.#o = o;
+    this.#validityMs = (o.validitySeconds ?? 4 * 3600) * 1000;
+    this.#cacheSize = o.cacheSize ?? 200_000;
+    const entry = (caId: CaId, cert: ParsedCertificate, signer: Signer, signatureAlgorithm: SignatureAlgorithm, signerCert?: ParsedCertificate): IssuerEntry => ({
+      caId, cert,
+      hashes: new Map(HASHES.map((hash) => [hash, issuerHashes({ issuerNameDer: cert.subjectDer, issuerSpki: cert.spki, hash, crypto: o.crypto })])),
+      signer, signatureAlgorithm,
+      responderKeyHash: computeKeyIdentifier(signer.publicKey, o.crypto),
+      certs: signerCert ? [signerCert.der] : [],
+    });
+    const r = o.issuing.responder;
+    this.#issuers.push(entry('issuing', o.issuing.certificate, r.signer, r.signatureAlgorithm, r.certificate));
+    if (o.root) this.#issuers.push(entry('root', o.root.certificate, o.root.signer, o.root.signatureAlgorithm));
+  }
+
+  #issuerOf(id: CertId): IssuerEntry | undefined {
+    return this.#issuers.find((i) => {
+      const h = i.hashes.get(id.hash);
+      return h !== undefined && equalBytes(h.issuerKeyHash, id.issuerKeyHash) && equalBytes(h.issuerNameHash, id.issuerNameHash);
+    });
+  }
+
+  static #key(id: CertId, caId: CaId): string {
+    return `${caId}|${id.hash}|${id.serialHex}`;
+  }
+
+  /** Forgets pre-signed responses of these serials (after a status change). */
+  invalidate(serials: Iterable<string>): void {
+    const set = new Set(serials);
+    if (set.size === 0) return;
+    for (const k of this.#cache.keys()) if (set.has(k.slice(k.lastIndexOf('|') + 1))) this.#cache.delete(k);
+  }
+
+  async #sign(issuer: IssuerEntry, items: Array<{ certId: CertId; status: OcspCertStatus }>, nonce: Uint8Array | undefined, now: Date): Promise<Uint8Array> {
+    const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const nextUpdate = new Date(thisUpdate.getTime() + this.#validityMs);
+    return buildOcspResponse({
+      responderKeyHash: issuer.responderKeyHash, producedAt: thisUpdate,
+      responses: items.map((i) => ({ certId: i.certId, status: i.status, thisUpdate, nextUpdate })),
+      nonce, signer: issuer.signer, signatureAlgorithm: issuer.signatureAlgorithm, certs: issuer.certs,
+    });
+  }
+
+  /** Answers one DER OCSPRequest with a DER OCSPResponse. Never throws. */
+  async respond(body: Uint8Array): Promise<Uint8Array> {
+    this.stats.requests++;
+    let req;
+    try {
+      req = parseOcspRequest(body);
+    } catch {
+      this.stats.errors++;
+      return ocspErrorResponse('malformedRequest');
+    }
+    try {
+      if (req.requests.length === 0) { this.stats.errors++; return ocspErrorResponse('malformedRequest'); }
+      const issuer = this.#issuerOf(req.requests[0]!);
+      // RFC 6960 §2.3: unauthorized when the server cannot answer for that issuer; one response is
+      // signed by one key, so every CertID of a request must name the same issuer.
+      if (!issuer || req.requests.some((r) => this.#issuerOf(r) !== issuer)) { this.stats.errors++; return ocspErrorResponse('unauthorized'); }
+      const now = this.#o.clock.now();
+      if (req.nonce === undefined && req.requests.length === 1) {
+        const id = req.requests[0]!;
+        const key = OcspResponder.#key(id, issuer.caId);
+        const hit = this.#cache.get(key);
+        if (hit && now.getTime() < hit.refreshAt) { this.stats.presigned++; return hit.der; }
+        const status = await this.#o.revocation.status(issuer.caId, id.serialHex);
+        const der = await this.#sign(issuer, [{ certId: id, status }], undefined, now);
+        this.stats.signed++;
+        if (status.kind !== 'unknown') {
+          if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+          this.#cache.set(key, { der, refreshAt: now.getTime() + this.#validityMs / 2 });
+        }
+        return der;
+      }
+      const items = [];
+      for (const id of req.requests) items.push({ certId: id, status: await this.#o.revocation.status(issuer.caId, id.serialHex) });
+      this.stats.signed++;
+      return await this.#sign(issuer, items, req.nonce, now);
+    } catch (e) {
+      this.stats.errors++;
+      if (e instanceof KysoError && e.kind === 'auth') return ocspErrorResponse('tryLater');
+      return ocspErrorResponse('internalError');
+    }
+  }
+
+  /** Pre-signs (or refreshes) the response of every known certificate of the issuing CA; returns how many. */
+  async presignAll(serials: string[]): Promise<number> {
+    const issuer = this.#issuers[0]!;
+    const now = this.#o.clock.now();
+    let n = 0;
+    for (const serialHex of serials) {
+      for (const hash of ['SHA-1', 'SHA-256'] as const) {
+        const id = computeCertId({ issuerNameDer: issuer.cert.subjectDer, issuerSpki: issuer.cert.spki, serialHex, hash, crypto: this.#o.crypto });
+        const key = OcspResponder.#key(id, issuer.caId);
+        const hit = this.#cache.get(key);
+        if (hit && now.getTime() < hit.refreshAt) continue;
+        const status = await this.#o.revocation.status(issuer.caId, serialHex);
+        if (status.kind === 'unknown') continue;
+        this.#cache.set(key, { der: await this.#sign(issuer, [{ certId: id, status }], undefined, now), refreshAt: now.getTime() + this.#validityMs / 2 });
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
