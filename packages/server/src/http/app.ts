@@ -2,17 +2,57 @@
  * The Fastify application. Errors become RFC 9457 problem+json here, at the edge, and nowhere else.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isKysoError, type ErrorKind } from '@kyso/core';
 import type { Pki } from '../services/pki.ts';
-import { registerPkiRoutes } from './pki-routes.ts';
+import { PKI_BODY_LIMIT, registerPkiRoutes } from './pki-routes.ts';
 
 const STATUS: Partial<Record<ErrorKind, number>> = {
   'invalid-argument': 400, malformed: 400, unsupported: 415, 'weak-crypto': 400, policy: 422,
   'not-found': 404, conflict: 409, auth: 401, io: 502,
 };
 
+/**
+ * POST /ocsp is the one hot route (a province's every validator asks it): it is answered straight
+ * from node:http, before Fastify's routing, so pre-signed responses cost no more than a buffer write.
+ * Same contract as the Fastify route: body ≤ PKI_BODY_LIMIT (else 413), content type
+ * application/ocsp-request (else 415), answer application/ocsp-response.
+ */
+function fastOcsp(pki: Pki, req: IncomingMessage, res: ServerResponse): void {
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const problem = (status: number, title: string) => {
+    res.writeHead(status, { 'content-type': 'application/problem+json', connection: 'close' });
+    res.end(JSON.stringify({ type: 'https://kyso.invalid/problems/request', title, status }));
+  };
+  if (type !== 'application/ocsp-request') { req.resume(); problem(415, 'POST /ocsp takes an application/ocsp-request body'); return; }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > PKI_BODY_LIMIT) { req.resume(); problem(413, `request body larger than ${PKI_BODY_LIMIT} bytes`); return; }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > PKI_BODY_LIMIT && !done) { done = true; problem(413, `request body larger than ${PKI_BODY_LIMIT} bytes`); req.destroy(); return; }
+    chunks.push(c);
+  });
+  req.on('end', () => {
+    if (done) return;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    void pki.ocsp.respond(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)).then((der) => {
+      res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-length': der.byteLength, 'cache-control': 'no-store' });
+      res.end(der);
+    });
+  });
+}
+
 export function buildPkiApp(pki: Pki, opts: { logger?: boolean } = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1 << 20, keepAliveTimeout: 10_000 });
+  const app = Fastify({
+    logger: opts.logger ?? false, bodyLimit: 1 << 20, keepAliveTimeout: 10_000,
+    serverFactory: (handler) => createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/ocsp') fastOcsp(pki, req, res);
+      else handler(req, res);
+    }),
+  });
   app.setErrorHandler((err, _req, reply) => {
     const kind = isKysoError(err) ? err.kind : undefined;
     const fastifyStatus = (err as { statusCode?: number }).statusCode;

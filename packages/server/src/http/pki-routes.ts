@@ -41,6 +41,8 @@ export function registerPkiRoutes(app: FastifyInstance, pki: Pki): void {
     return sendDer(reply, 'application/pkix-cert', pki.caCertificates[caId], 'public, max-age=86400, no-transform');
   });
 
+  // POST /ocsp is served by the fast path in app.ts; this route stays for requests that reach Fastify
+  // another way (inject in tests, /ocsp/ with a trailing slash).
   app.post('/ocsp', async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) throw new KysoError('invalid-argument', 'POST /ocsp takes an application/ocsp-request body');
     return sendDer(reply, 'application/ocsp-response', await pki.ocsp.respond(new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength)), 'no-store');

@@ -13,6 +13,8 @@ export interface FetchBytesOptions {
   timeoutMs?: number;
   /** Largest response body accepted, in bytes (default 1 MiB). */
   maxBytes?: number;
+  /** Extra request headers (e.g. If-None-Match for a conditional GET). */
+  headers?: Record<string, string>;
 }
 
 export interface FetchedBytes {
@@ -32,7 +34,7 @@ export async function fetchBytes(url: string, opts: FetchBytesOptions = {}): Pro
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.contentType) headers['content-type'] = opts.contentType;
     if (opts.accept) headers.accept = opts.accept;
     const res = await fetch(parsed, {

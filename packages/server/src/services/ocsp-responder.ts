@@ -46,6 +46,8 @@ export class OcspResponder {
   readonly #o: OcspResponderOptions;
   readonly #issuers: IssuerEntry[] = [];
   readonly #cache = new Map<string, Cached>();
+  /** Statuses read from the database, kept until `invalidate` (the poller) says they changed. */
+  readonly #statuses = new Map<string, OcspCertStatus>();
   readonly #validityMs: number;
   readonly #cacheSize: number;
   /** Counters for monitoring and the benchmark. */
@@ -78,11 +80,26 @@ export class OcspResponder {
     return `${caId}|${id.hash}|${id.serialHex}`;
   }
 
-  /** Forgets pre-signed responses of these serials (after a status change). */
+  /** Forgets pre-signed responses and cached statuses of these serials (after a status change). */
   invalidate(serials: Iterable<string>): void {
     const set = new Set(serials);
     if (set.size === 0) return;
     for (const k of this.#cache.keys()) if (set.has(k.slice(k.lastIndexOf('|') + 1))) this.#cache.delete(k);
+    for (const k of this.#statuses.keys()) if (set.has(k.slice(k.lastIndexOf('|') + 1))) this.#statuses.delete(k);
+  }
+
+  async #status(caId: CaId, serialHex: string): Promise<OcspCertStatus> {
+    const key = `${caId}|${serialHex}`;
+    let status = this.#statuses.get(key);
+    if (!status) {
+      status = await this.#o.revocation.status(caId, serialHex);
+      // Unknown serials are not remembered: a flood of random serials must not fill memory.
+      if (status.kind !== 'unknown') {
+        if (this.#statuses.size >= this.#cacheSize) this.#statuses.delete(this.#statuses.keys().next().value!);
+        this.#statuses.set(key, status);
+      }
+    }
+    return status;
   }
 
   async #sign(issuer: IssuerEntry, items: Array<{ certId: CertId; status: OcspCertStatus }>, nonce: Uint8Array | undefined, now: Date): Promise<Uint8Array> {
@@ -117,7 +134,7 @@ export class OcspResponder {
         const key = OcspResponder.#key(id, issuer.caId);
         const hit = this.#cache.get(key);
         if (hit && now.getTime() < hit.refreshAt) { this.stats.presigned++; return hit.der; }
-        const status = await this.#o.revocation.status(issuer.caId, id.serialHex);
+        const status = await this.#status(issuer.caId, id.serialHex);
         const der = await this.#sign(issuer, [{ certId: id, status }], undefined, now);
         this.stats.signed++;
         if (status.kind !== 'unknown') {
@@ -127,7 +144,7 @@ export class OcspResponder {
         return der;
       }
       const items = [];
-      for (const id of req.requests) items.push({ certId: id, status: await this.#o.revocation.status(issuer.caId, id.serialHex) });
+      for (const id of req.requests) items.push({ certId: id, status: await this.#status(issuer.caId, id.serialHex) });
       this.stats.signed++;
       return await this.#sign(issuer, items, req.nonce, now);
     } catch (e) {
@@ -148,7 +165,7 @@ export class OcspResponder {
         const key = OcspResponder.#key(id, issuer.caId);
         const hit = this.#cache.get(key);
         if (hit && now.getTime() < hit.refreshAt) continue;
-        const status = await this.#o.revocation.status(issuer.caId, serialHex);
+        const status = await this.#status(issuer.caId, serialHex);
         if (status.kind === 'unknown') continue;
         this.#cache.set(key, { der: await this.#sign(issuer, [{ certId: id, status }], undefined, now), refreshAt: now.getTime() + this.#validityMs / 2 });
         n++;

@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeCertId } from '@kyso/core/ocsp/cert-id.ts';
 import { encodeOcspRequest } from '@kyso/core/ocsp/ocsp-request.ts';
+import { fuzzOcspRequestInputs } from '@kyso/core/ocsp/fuzz-ocsp-request.ts';
 import { parseOcspResponse, verifyOcspResponse } from '@kyso/core/ocsp/ocsp-response.ts';
 import { encodeTimeStampReq, parseTimeStampResp, verifyTimeStampToken } from '@kyso/core/tsp/index.ts';
 import { parseCrl } from '@kyso/core/x509/crl.ts';
@@ -78,6 +79,17 @@ for (const dialect of DIALECTS) {
       const r2 = verifyOcspResponse(parseOcspResponse(await pki.ocsp.respond(encodeOcspRequest({ certIds: [ofIssuing] }))), { issuer: root, certId: ofIssuing, crypto: nodeCrypto, at: t.clock.now() });
       assert.ok(r2.ok, r2.ok ? '' : r2.reason);
       assert.equal(r2.ok && r2.responder, 'issuer');
+    });
+
+    test('the responder answers 2,000 fuzzed requests with well-formed OCSP responses', async () => {
+      let ok = 0;
+      for (const input of fuzzOcspRequestInputs({ iterations: 2000, seed: 42 })) {
+        const reply = parseOcspResponse(await pki.ocsp.respond(input)); // throws if the reply is not a proper OCSPResponse
+        assert.ok(['successful', 'malformedRequest', 'unauthorized', 'internalError', 'tryLater'].includes(reply.status), reply.status);
+        if (reply.status === 'internalError') assert.fail('internalError for a fuzzed request');
+        ok++;
+      }
+      assert.equal(ok, 2000);
     });
 
     test('two instances on one database: CRL numbers and TSA serials never collide', async () => {
