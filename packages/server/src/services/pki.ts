@@ -44,7 +44,8 @@ export async function startPki(deps: CaDeps, ca: CaService, opts: PkiOptions = {
   });
   const tsa = new TsaService({
     crypto: deps.crypto, clock: deps.clock, signer: tsaId.signer, certificate: tsaId.certificate,
-    signatureAlgorithm: defaultSignatureAlgorithm(tsaId.signer.keySpec), chain: [issuing.der, root.der],
+    // RSA tokens use PKCS#1 v1.5: OpenSSL 3.0's `ts -verify` (PKCS#7 code) cannot check PSS tokens.
+    signatureAlgorithm: defaultSignatureAlgorithm(tsaId.signer.keySpec, { rsaPadding: 'pkcs1' }), chain: [issuing.der, root.der],
     policy: opts.tsaPolicy ?? ca.ceremony.tsaPolicy ?? DEFAULT_TSA_POLICY, accuracy: opts.tsaAccuracy ?? { seconds: 1 },
     serials: new SerialAllocator(deps.db.kysely, 'tsa.serial'),
   });

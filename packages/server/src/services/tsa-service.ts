@@ -74,7 +74,7 @@ export class TsaService {
       const serial = await this.#o.serials.next();
       const tstInfo = encodeTstInfo({
         policy: this.#o.policy, hash: req.hash, messageImprint: req.messageImprint, serial, genTime: this.#o.clock.now(),
-        accuracy: this.#o.accuracy, nonce: req.nonce, tsaNameDer: this.#o.certificate.subjectDer,
+        accuracy: this.#o.accuracy, nonce: req.nonce, tsaNameDer: this.#o.certificate.subjectDer, hashParamsNull: req.hashParamsNull,
       });
       const token = await buildTimeStampToken({
         tstInfo, signer: this.#o.signer, signatureAlgorithm: this.#o.signatureAlgorithm, tsaCert: this.#o.certificate,
