@@ -3,6 +3,7 @@
  * OCSP responder and TSA over HTTP until SIGINT/SIGTERM. The full server (`kyso serve`) will mount
  * the same routes.
  */
+import cluster from 'node:cluster';
 import { KysoError } from '@kyso/core';
 import { CaService, openCaDirectory } from '@kyso/server/services/ca-directory.ts';
 import { startPki } from '@kyso/server/services/pki.ts';
@@ -13,7 +14,7 @@ import { EXIT, parse, type Out } from '../cli-kit.ts';
 export async function servePkiCommand(args: string[], out: Out, opts: { signal?: AbortSignal } = {}): Promise<number> {
   const { values: v } = parse(args, {
     dir: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'pass-env': { type: 'string' }, 'pass-file': { type: 'string' },
-    'crl-period': { type: 'string' }, 'ocsp-validity': { type: 'string' }, 'poll-ms': { type: 'string' },
+    'crl-period': { type: 'string' }, 'ocsp-validity': { type: 'string' }, 'poll-ms': { type: 'string' }, workers: { type: 'string' },
   });
   if (!v.dir) throw new KysoError('invalid-argument', '--dir DIR is required');
   const num = (s: string | undefined, name: string, min: number, max: number) => {
@@ -23,8 +24,10 @@ export async function servePkiCommand(args: string[], out: Out, opts: { signal?:
   };
   const port = num(v.port, '--port', 0, 65535) ?? 8080;
   const host = v.host ?? '127.0.0.1';
+  const workers = num(v.workers, '--workers', 1, 64) ?? 1;
   const secret = readSecret({ env: v['pass-env'], file: v['pass-file'], what: 'CA passphrase', fallbackEnv: 'KYSO_CA_PASSPHRASE' });
   if (!secret) throw new KysoError('invalid-argument', 'serve-pki signs CRLs, OCSP responses and timestamps: give the CA passphrase (--pass-env VAR or --pass-file FILE)');
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ dir: v.dir, secret, workers, out, signal: opts.signal });
   const d = await openCaDirectory(v.dir);
   let app;
   let pki;
@@ -37,7 +40,8 @@ export async function servePkiCommand(args: string[], out: Out, opts: { signal?:
     });
     app = buildPkiApp(pki);
     const address = await app.listen({ port, host });
-    out.stdout(`kyso PKI services listening on ${address}\n  CRLs  ${address}/crl/root.crl ${address}/crl/issuing.crl\n  OCSP  ${address}/ocsp\n  TSA   ${address}/tsa\n`);
+    if (cluster.isWorker) { process.send?.({ kyso: 'listening', address }); }
+    else out.stdout(`kyso PKI services listening on ${address}\n  CRLs  ${address}/crl/root.crl ${address}/crl/issuing.crl\n  OCSP  ${address}/ocsp\n  TSA   ${address}/tsa\n`);
   } catch (e) {
     pki?.close();
     await app?.close();
@@ -54,5 +58,55 @@ export async function servePkiCommand(args: string[], out: Out, opts: { signal?:
   pki.close();
   await app.close();
   await d.close();
+  // A cluster worker's IPC channel would keep it alive: leave once everything is closed.
+  if (cluster.isWorker) process.exit(EXIT.ok);
+  return EXIT.ok;
+}
+
+/**
+ * `--workers N`: N processes share the port (node:cluster). They are independent instances on one
+ * database — the multi-instance design (atomic counters, the status poller) is what makes that
+ * safe. The primary first makes sure the CRLs and the OCSP/TSA identities exist, so workers never
+ * race to create them, then forks, restarts a worker that dies, and stops them all on SIGINT/SIGTERM.
+ */
+async function runPrimary(p: { dir: string; secret: string; workers: number; out: Out; signal?: AbortSignal }): Promise<number> {
+  const d = await openCaDirectory(p.dir);
+  try {
+    const ca = await CaService.open(d.deps, p.secret);
+    const pki = await startPki(d.deps, ca, { pollMs: 600_000 });
+    pki.close();
+  } finally {
+    await d.close();
+  }
+  let stopping = false;
+  let announced = false;
+  const fork = () => {
+    const w = cluster.fork();
+    w.on('message', (m: { kyso?: string; address?: string }) => {
+      if (m?.kyso === 'listening' && !announced) {
+        announced = true;
+        p.out.stdout(`kyso PKI services listening on ${m.address} (${p.workers} workers)\n  CRLs  ${m.address}/crl/root.crl ${m.address}/crl/issuing.crl\n  OCSP  ${m.address}/ocsp\n  TSA   ${m.address}/tsa\n`);
+      }
+    });
+    w.on('exit', (code) => {
+      if (!stopping) {
+        p.out.stderr(`kyso: worker ${w.process.pid} exited (${code}); starting another\n`);
+        fork();
+      }
+    });
+  };
+  for (let i = 0; i < p.workers; i++) fork();
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    p.signal?.addEventListener('abort', stop, { once: true });
+  });
+  stopping = true;
+  await Promise.all(Object.values(cluster.workers ?? {}).map((w) => new Promise<void>((resolve) => {
+    if (!w || w.isDead()) return resolve();
+    w.once('exit', () => resolve());
+    w.process.kill('SIGTERM');
+  })));
   return EXIT.ok;
 }

@@ -38,6 +38,12 @@ function fastOcsp(pki: Pki, req: IncomingMessage, res: ServerResponse): void {
   req.on('end', () => {
     if (done) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const cached = pki.ocsp.respondFromCache(body);
+    if (cached) {
+      res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-length': cached.byteLength, 'cache-control': 'no-store' });
+      res.end(cached);
+      return;
+    }
     void pki.ocsp.respond(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)).then((der) => {
       res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-length': der.byteLength, 'cache-control': 'no-store' });
       res.end(der);

@@ -40,12 +40,20 @@ export interface OcspResponderOptions {
 
 interface Cached { der: Uint8Array; refreshAt: number }
 
+/** Identical request bytes (no nonce) map to the same pre-signed answer; keyed by the bytes themselves. */
+const REQUEST_KEY_MAX = 512;
+function requestKey(body: Uint8Array): string | undefined {
+  return body.length <= REQUEST_KEY_MAX ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1') : undefined;
+}
+
 const HASHES: CertId['hash'][] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 
 export class OcspResponder {
   readonly #o: OcspResponderOptions;
   readonly #issuers: IssuerEntry[] = [];
   readonly #cache = new Map<string, Cached>();
+  /** Exact request bytes → the cache entry that answered them (so a repeat skips even parsing). */
+  readonly #byRequest = new Map<string, { key: string; entry: Cached }>();
   /** Statuses read from the database, kept until `invalidate` (the poller) says they changed. */
   readonly #statuses = new Map<string, OcspCertStatus>();
   readonly #validityMs: number;
@@ -85,6 +93,7 @@ export class OcspResponder {
     const set = new Set(serials);
     if (set.size === 0) return;
     for (const k of this.#cache.keys()) if (set.has(k.slice(k.lastIndexOf('|') + 1))) this.#cache.delete(k);
+    for (const [k, v] of this.#byRequest) if (set.has(v.key.slice(v.key.lastIndexOf('|') + 1))) this.#byRequest.delete(k);
     for (const k of this.#statuses.keys()) if (set.has(k.slice(k.lastIndexOf('|') + 1))) this.#statuses.delete(k);
   }
 
@@ -112,6 +121,27 @@ export class OcspResponder {
     });
   }
 
+  /**
+   * The pre-signed answer to exactly these request bytes, if one is cached and fresh — synchronous,
+   * so the HTTP fast path can answer without a promise. Otherwise undefined (call `respond`).
+   */
+  respondFromCache(body: Uint8Array): Uint8Array | undefined {
+    const k = requestKey(body);
+    if (k === undefined) return undefined;
+    const hit = this.#byRequest.get(k);
+    if (!hit || this.#cache.get(hit.key) !== hit.entry || this.#o.clock.now().getTime() >= hit.entry.refreshAt) return undefined;
+    this.stats.requests++;
+    this.stats.presigned++;
+    return hit.entry.der;
+  }
+
+  #remember(body: Uint8Array, key: string, entry: Cached): void {
+    const k = requestKey(body);
+    if (k === undefined) return;
+    if (this.#byRequest.size >= this.#cacheSize) this.#byRequest.delete(this.#byRequest.keys().next().value!);
+    this.#byRequest.set(k, { key, entry });
+  }
+
   /** Answers one DER OCSPRequest with a DER OCSPResponse. Never throws. */
   async respond(body: Uint8Array): Promise<Uint8Array> {
     this.stats.requests++;
@@ -133,13 +163,15 @@ export class OcspResponder {
         const id = req.requests[0]!;
         const key = OcspResponder.#key(id, issuer.caId);
         const hit = this.#cache.get(key);
-        if (hit && now.getTime() < hit.refreshAt) { this.stats.presigned++; return hit.der; }
+        if (hit && now.getTime() < hit.refreshAt) { this.stats.presigned++; this.#remember(body, key, hit); return hit.der; }
         const status = await this.#status(issuer.caId, id.serialHex);
         const der = await this.#sign(issuer, [{ certId: id, status }], undefined, now);
         this.stats.signed++;
         if (status.kind !== 'unknown') {
           if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
-          this.#cache.set(key, { der, refreshAt: now.getTime() + this.#validityMs / 2 });
+          const entry = { der, refreshAt: now.getTime() + this.#validityMs / 2 };
+          this.#cache.set(key, entry);
+          this.#remember(body, key, entry);
         }
         return der;
       }
