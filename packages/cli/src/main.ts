@@ -26,7 +26,7 @@ Usage:
   kyso ca log    --dir DIR [--verify]
   kyso x509 verify CERT.pem --trust ROOT.pem [--untrusted CHAIN.pem] [--crl FILE]… [--at ISO-TIME] [--json]
   kyso serve-pki --dir DIR [--port 8080] [--host 127.0.0.1] (--pass-env VAR | --pass-file FILE)
-                 [--crl-period SECONDS] [--ocsp-validity SECONDS] [--poll-ms MS]
+                 [--crl-period SECONDS] [--ocsp-validity SECONDS] [--poll-ms MS] [--workers N]
   kyso demo      [--dir ./kyso-data]
 
 The CA passphrase (or PKCS#11 PIN) comes from --pass-env VAR, --pass-file FILE or KYSO_CA_PASSPHRASE.
