@@ -130,21 +130,31 @@ function mutate(r: XorShift, input: Uint8Array, hdrs: number[]): Uint8Array {
 }
 
 /**
+ * The harness's inputs in order (valid requests, mutated ones, random bytes) — to drive a whole TSA
+ * with the same sequence the parser sees.
+ */
+export function* fuzzTimeStampReqInputs(opts: { iterations: number; seed: number }): Generator<Uint8Array> {
+  const r = new XorShift(opts.seed);
+  const corpus = seeds().map((der) => ({ der, hdrs: headers(der) }));
+  for (let i = 0; i < opts.iterations; i++) {
+    const s = corpus[r.below(corpus.length)]!;
+    let input = i % 16 === 0 ? s.der : mutate(r, s.der, s.hdrs);
+    if (r.below(4) === 0) input = mutate(r, input, s.hdrs); // stack a second mutation now and then
+    yield input;
+  }
+}
+
+/**
  * Runs `iterations` inputs (valid requests, mutated ones, random bytes) through
  * `parseTimeStampReq`. Each must return or throw a KysoError with `details.failInfo`; anything else
  * throws an Error naming the input in hex. Returns the counts and the slowest input's time.
  */
 export function fuzzTimeStampReqParser(opts: { iterations: number; seed: number }): { iterations: number; malformed: number; accepted: number; maxMs: number } {
-  const r = new XorShift(opts.seed);
-  const corpus = seeds().map((der) => ({ der, hdrs: headers(der) }));
   const now = () => globalThis.performance.now();
   let malformed = 0;
   let accepted = 0;
   let maxMs = 0;
-  for (let i = 0; i < opts.iterations; i++) {
-    const s = corpus[r.below(corpus.length)]!;
-    let input = i % 16 === 0 ? s.der : mutate(r, s.der, s.hdrs);
-    if (r.below(4) === 0) input = mutate(r, input, s.hdrs); // stack a second mutation now and then
+  for (const input of fuzzTimeStampReqInputs(opts)) {
     const t0 = now();
     try {
       parseTimeStampReq(input);
