@@ -54,46 +54,43 @@ function rawSignRate(key: KeyObject, seconds: number): Promise<number> {
   return rate(() => sign('sha256', data, opts), seconds);
 }
 
-async function benchIssuance(kind: 'rsa2048' | 'p256'): Promise<void> {
+/** A CA on a fresh SQLite file (CA keys of `kind`), a CSR for an official, and the CA certificates. */
+async function caFixture(kind: 'rsa2048' | 'p256') {
   const dir = mkdtempSync(join(tmpdir(), 'kyso-bench-'));
   const db = await openDatabase({ url: join(dir, 'kyso.db') });
+  const deps = { db, crypto: nodeCrypto, clock: systemClock, lint: defaultLinter };
+  const pass = 'benchmark passphrase';
+  await CaService.init(deps, { ceremony: parseCeremony({
+    root: { subject: 'CN=Bench Root,O=Bench,C=VN', key: kind, years: 20 },
+    issuing: { subject: 'CN=Bench Issuing,O=Bench,C=VN', key: kind, years: 10 },
+  }), secret: pass });
+  const ca = await CaService.open(deps, pass);
+  const subjectKey = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+  const csr = await createCsr({ subject: buildName(parseDnString('CN=Người ký thử,O=Sở Thử,C=VN')), signer: subjectKey, algorithm: { scheme: 'ECDSA', hash: 'SHA-256' } });
+  const issue = () => ca.issue({ profile: 'official', csr, uid: 'CCCD:001085000001' });
+  const leaf = (await issue()).certificate; // also unlocks the CA key (scrypt) outside any timing
+  return {
+    deps, ca, issue, leaf, root: await ca.caCertificate('root'), issuing: await ca.caCertificate('issuing'),
+    async close() { await db.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+async function benchIssuance(kind: 'rsa2048' | 'p256'): Promise<void> {
+  const fx = await caFixture(kind);
   try {
-    const deps = { db, crypto: nodeCrypto, clock: systemClock, lint: defaultLinter };
-    const pass = 'benchmark passphrase';
-    await CaService.init(deps, { ceremony: parseCeremony({
-      root: { subject: 'CN=Bench Root,O=Bench,C=VN', key: kind, years: 20 },
-      issuing: { subject: 'CN=Bench Issuing,O=Bench,C=VN', key: kind, years: 10 },
-    }), secret: pass });
-    const ca = await CaService.open(deps, pass);
-    const subjectKey = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-    const csr = await createCsr({ subject: buildName(parseDnString('CN=Người ký thử,O=Sở Thử,C=VN')), signer: subjectKey, algorithm: { scheme: 'ECDSA', hash: 'SHA-256' } });
-    await ca.issue({ profile: 'official', csr, uid: 'CCCD:001085000001' }); // unlocks the CA key (scrypt) outside the timing
-    const seconds = 3;
-    const issued = await rate(() => ca.issue({ profile: 'official', csr, uid: 'CCCD:001085000001' }), seconds, 10);
-    const caKey = kind === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const raw = await rawSignRate(caKey, seconds);
+    const issued = await rate(fx.issue, 3, 10);
+    const raw = await rawSignRate(keyObjectOf(kind), 3);
     report({ bench: `ca.issue.${kind}`, value: issued, unit: 'cert/s', baseline: raw, ratio: issued / raw, target: 0.5, better: 'higher',
       note: `CSR check + lint-before-sign + SQLite commit; baseline raw crypto.sign ${kind}` });
   } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fx.close();
   }
 }
 
 async function benchPathValidation(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kyso-bench-'));
-  const db = await openDatabase({ url: join(dir, 'kyso.db') });
+  const fx = await caFixture('p256');
   try {
-    const deps = { db, crypto: nodeCrypto, clock: systemClock, lint: defaultLinter };
-    const pass = 'benchmark passphrase';
-    const { root, issuing } = await CaService.init(deps, { ceremony: parseCeremony({
-      root: { subject: 'CN=Bench Root,O=Bench,C=VN', key: 'p256', years: 20 },
-      issuing: { subject: 'CN=Bench Issuing,O=Bench,C=VN', key: 'p256', years: 10 },
-    }), secret: pass });
-    const ca = await CaService.open(deps, pass);
-    const subjectKey = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-    const csr = await createCsr({ subject: buildName(parseDnString('CN=A,O=B,C=VN')), signer: subjectKey, algorithm: { scheme: 'ECDSA', hash: 'SHA-256' } });
-    const leaf = (await ca.issue({ profile: 'official', csr, uid: 'CCCD:001085000001' })).certificate;
+    const { leaf, root, issuing } = fx;
     const at = new Date();
     // Cold: fresh copies of the bytes and a fresh crypto object each time, so no parse or signature
     // cache helps — what a verifier pays for certificates it has not seen.
@@ -117,33 +114,15 @@ async function benchPathValidation(): Promise<void> {
     report({ bench: 'x509.validate.3certs.p256.warm', value: warm, unit: 'op/s', baseline: raw, ratio: warm / raw, target: 0.5, better: 'higher',
       note: 'same certificates again: parse and signature results cached' });
   } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fx.close();
   }
 }
 
-/** A CA directory with the PKI services started (OCSP responder and TSA keys made). */
+/** A CA with the PKI services started (OCSP responder and TSA keys made). */
 async function pkiFixture(kind: 'p256' | 'rsa2048') {
-  const dir = mkdtempSync(join(tmpdir(), 'kyso-bench-'));
-  const db = await openDatabase({ url: join(dir, 'kyso.db') });
-  const deps = { db, crypto: nodeCrypto, clock: systemClock, lint: defaultLinter };
-  const pass = 'benchmark passphrase';
-  await CaService.init(deps, { ceremony: parseCeremony({
-    root: { subject: 'CN=Bench Root,O=Bench,C=VN', key: kind, years: 20 },
-    issuing: { subject: 'CN=Bench Issuing,O=Bench,C=VN', key: kind, years: 10 },
-  }), secret: pass });
-  const ca = await CaService.open(deps, pass);
-  const pki = await startPki(deps, ca, { pollMs: 60_000 });
-  const subjectKey = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-  const csr = await createCsr({ subject: buildName(parseDnString('CN=A,O=B,C=VN')), signer: subjectKey, algorithm: { scheme: 'ECDSA', hash: 'SHA-256' } });
-  const leaf = (await ca.issue({ profile: 'official', csr, uid: 'CCCD:001085000001' })).certificate;
-  const issuing = await ca.caCertificate('issuing');
-  const responder = await ca.serviceIdentity('ocsp');
-  const tsa = await ca.serviceIdentity('tsa');
-  return {
-    pki, leaf, issuing, responder, tsa,
-    async close() { pki.close(); await db.close(); rmSync(dir, { recursive: true, force: true }); },
-  };
+  const fx = await caFixture(kind);
+  const pki = await startPki(fx.deps, fx.ca, { pollMs: 60_000 });
+  return { ...fx, pki, async close() { pki.close(); await fx.close(); } };
 }
 
 function keyObjectOf(kind: 'p256' | 'rsa2048'): KeyObject {

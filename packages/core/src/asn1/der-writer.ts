@@ -115,3 +115,27 @@ export function derTime(d: Date): Uint8Array {
 export function derGeneralizedTime(d: Date): Uint8Array {
   return derString(TAG.GeneralizedTime, `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`);
 }
+
+/**
+ * Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant, "chrono-compatible
+ * low-level date algorithms", civil_from_days): integer arithmetic, cheaper than Date getters on
+ * the CRL/OCSP encoding paths.
+ */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** Writes two ASCII digits of v (0–99) at `off`; returns the offset after them. */
+export function putTwoDigits(buf: Uint8Array, off: number, v: number): number {
+  buf[off] = 0x30 + Math.floor(v / 10);
+  buf[off + 1] = 0x30 + (v % 10);
+  return off + 2;
+}

@@ -15,7 +15,7 @@
 import { KysoError } from '../errors.ts';
 import type { SignatureAlgorithm, Signer } from '../ports.ts';
 import { concatBytes, encodeTlv, equalBytes, readTlv } from '../asn1/der.ts';
-import {
+import { civilFromDays, putTwoDigits,
   DER_TRUE, derBitString, derContext, derGeneralizedTime, derOctetString, derOid, derSequence, derSmallInteger, derTime, TAG,
 } from '../asn1/der-writer.ts';
 import { authorityKeyIdentifierExtension, encodeSignatureAlgorithmDer } from '../x509/certificate-builder.ts';
@@ -109,11 +109,6 @@ function checkDate(d: unknown, what: string): number {
   return s;
 }
 
-function write2(buf: Uint8Array, o: number, v: number): void {
-  buf[o] = 0x30 + Math.floor(v / 10);
-  buf[o + 1] = 0x30 + (v % 10);
-}
-
 /**
  * Writes the Time TLV of `secs` at `o` (the same bytes as `derTime`), returning the offset after
  * it. Civil date from a day count: H. Hinnant's days-to-civil algorithm (proleptic Gregorian).
@@ -121,34 +116,24 @@ function write2(buf: Uint8Array, o: number, v: number): void {
 function writeTime(buf: Uint8Array, o: number, secs: number): number {
   const days = Math.floor(secs / SECONDS_PER_DAY);
   const sod = secs - days * SECONDS_PER_DAY;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = civilFromDays(days);
   if (secs >= UTC_FROM && secs < UTC_UNTIL) {
     buf[o++] = TAG.UTCTime;
     buf[o++] = 13;
-    write2(buf, o, year % 100);
-    o += 2;
+    o = putTwoDigits(buf, o, year % 100);
   } else {
     buf[o++] = TAG.GeneralizedTime;
     buf[o++] = 15;
-    write2(buf, o, Math.floor(year / 100));
-    write2(buf, o + 2, year % 100);
-    o += 4;
+    o = putTwoDigits(buf, o, Math.floor(year / 100));
+    o = putTwoDigits(buf, o, year % 100);
   }
-  write2(buf, o, month);
-  write2(buf, o + 2, day);
-  write2(buf, o + 4, Math.floor(sod / 3600));
-  write2(buf, o + 6, Math.floor(sod / 60) % 60);
-  write2(buf, o + 8, sod % 60);
-  buf[o + 10] = 0x5a; // 'Z'
-  return o + 11;
+  o = putTwoDigits(buf, o, month);
+  o = putTwoDigits(buf, o, day);
+  o = putTwoDigits(buf, o, Math.floor(sod / 3600));
+  o = putTwoDigits(buf, o, Math.floor(sod / 60) % 60);
+  o = putTwoDigits(buf, o, sod % 60);
+  buf[o] = 0x5a; // 'Z'
+  return o + 1;
 }
 
 const timeTlvSize = (secs: number) => (secs >= UTC_FROM && secs < UTC_UNTIL ? 15 : 17);

@@ -11,6 +11,7 @@
  *
  * A normal module, not a test: the test suite runs a few thousand inputs, `npm run fuzz` many more.
  */
+import { XorShift32 } from '../fuzz/xorshift.ts';
 import { KysoError } from '../errors.ts';
 import { DER_NULL, DER_TRUE, derContext, derOctetString, derOid, derSequence, derSetOf, derSmallInteger } from '../asn1/der-writer.ts';
 import { certIdFromHashes, parseCertId, type CertId } from './cert-id.ts';
@@ -37,44 +38,14 @@ export interface FuzzOcspResult {
 }
 
 /** xorshift32 (Marsaglia 2003): tiny, fast, deterministic; not for anything secret. */
-class Rng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = (Math.floor(Math.abs(seed)) ^ 0x9e3779b9) >>> 0 || 0x2545f491;
-    for (let i = 0; i < 8; i++) this.u32();
-  }
-  u32(): number {
-    let x = this.#s;
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    this.#s = x;
-    return x;
-  }
-  /** 0 ≤ n < max */
-  int(max: number): number {
-    return max <= 1 ? 0 : this.u32() % max;
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
-    return out;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.u32() / 0x1_0000_0000 < p;
-  }
-}
 
 // ---- seed corpus: valid requests of every shape the parser accepts ----
 
 const HASHES: CertId['hash'][] = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'];
 const HASH_LEN: Record<CertId['hash'], number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
-function fakeCertId(rng: Rng, hash: CertId['hash']): CertId {
-  const serial = rng.bytes(1 + rng.int(20));
+function fakeCertId(rng: XorShift32, hash: CertId['hash']): CertId {
+  const serial = rng.bytes(1 + rng.below(20));
   serial[0] = (serial[0]! & 0x7f) | 0x01;
   return certIdFromHashes({ hash, issuerNameHash: rng.bytes(HASH_LEN[hash]), issuerKeyHash: rng.bytes(HASH_LEN[hash]), serialHex: hexOf(serial, 0, serial.length) });
 }
@@ -83,7 +54,7 @@ function extension(oid: string, value: Uint8Array, critical = false): Uint8Array
   return critical ? derSequence(derOid(oid), DER_TRUE, derOctetString(value)) : derSequence(derOid(oid), derOctetString(value));
 }
 
-function seedCorpus(rng: Rng): Uint8Array[] {
+function seedCorpus(rng: XorShift32): Uint8Array[] {
   const seeds: Uint8Array[] = [
     encodeOcspRequest({ certIds: [fakeCertId(rng, 'SHA-1')] }),
     encodeOcspRequest({ certIds: [fakeCertId(rng, 'SHA-256')], nonce: rng.bytes(16) }),
@@ -202,28 +173,28 @@ function slots(nodes: Node[], out: Array<[Node[], number]> = []): Array<[Node[],
 
 const INTERESTING_TAGS = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0a, 0x18, 0x30, 0x31, 0x80, 0x82, 0xa0, 0xa1, 0xa2, 0xa3, 0x1f, 0x00, 0xff];
 
-function mutateStructure(rng: Rng, input: Uint8Array): Uint8Array | undefined {
+function mutateStructure(rng: XorShift32, input: Uint8Array): Uint8Array | undefined {
   const tree = parseTree(input, 0, input.length, 0);
   if (!tree || tree.length === 0) return undefined;
   const all = slots(tree);
   const [sibs, i] = rng.pick(all);
   const picked = sibs[i]!;
-  switch (rng.int(8)) {
+  switch (rng.below(8)) {
     case 0: { // duplicate a node, sometimes many times (long lists, repeated extensions)
-      const times = rng.chance(0.2) ? 1 + rng.int(40) : 1;
+      const times = rng.chance(0.2) ? 1 + rng.below(40) : 1;
       for (let k = 0; k < times; k++) sibs.splice(i, 0, picked);
       break;
     }
     case 1: sibs.splice(i, 1); break;
     case 2: { // swap with a sibling
-      const j = rng.int(sibs.length);
+      const j = rng.below(sibs.length);
       sibs[i] = sibs[j]!; sibs[j] = picked;
       break;
     }
     case 3: sibs[i] = node(rng.pick(INTERESTING_TAGS), picked.children, picked.src, picked.s, picked.e); break;
     case 4: { // nest inside constructed wrappers, sometimes deeply
       let n: Node = picked;
-      const depth = rng.chance(0.1) ? 50 + rng.int(500) : 1 + rng.int(3);
+      const depth = rng.chance(0.1) ? 50 + rng.below(500) : 1 + rng.below(3);
       for (let k = 0; k < depth; k++) n = node(rng.pick([0x30, 0xa0, 0xa1, 0xa2, 0x31]), [n], EMPTY, 0, 0);
       sibs[i] = n;
       break;
@@ -272,7 +243,7 @@ function headerOffsets(b: Uint8Array): number[] {
   return out;
 }
 
-const LENGTH_FORMS: Array<(len: number, rng: Rng) => number[]> = [
+const LENGTH_FORMS: Array<(len: number, rng: XorShift32) => number[]> = [
   (l) => [l + 1 < 0x80 ? l + 1 : 0x7f],
   (l) => [l > 0 ? l - 1 : 0],
   () => [0x80], // indefinite (BER, not DER)
@@ -282,7 +253,7 @@ const LENGTH_FORMS: Array<(len: number, rng: Rng) => number[]> = [
   () => [0x84, 0x7f, 0xff, 0xff, 0xff],
   () => [0x85, 1, 0, 0, 0, 0], // more length octets than supported
   () => [0xff],
-  (_l, rng) => [rng.u32() & 0xff],
+  (_l, rng) => [rng.next() & 0xff],
 ];
 
 function splice(b: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array {
@@ -293,24 +264,24 @@ function splice(b: Uint8Array, at: number, remove: number, insert: ArrayLike<num
   return out;
 }
 
-function mutateBytes(rng: Rng, input: Uint8Array): Uint8Array {
+function mutateBytes(rng: XorShift32, input: Uint8Array): Uint8Array {
   const len = input.length;
-  switch (rng.int(9)) {
+  switch (rng.below(9)) {
     case 0: { // bit flips
       const b = input.slice();
-      const n = 1 + rng.int(4);
-      for (let k = 0; k < n && len; k++) { const at = rng.int(len); b[at] = b[at]! ^ (1 << rng.int(8)); }
+      const n = 1 + rng.below(4);
+      for (let k = 0; k < n && len; k++) { const at = rng.below(len); b[at] = b[at]! ^ (1 << rng.below(8)); }
       return b;
     }
     case 1: {
       const b = input.slice();
-      if (len) b[rng.int(len)] = rng.pick([0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0xff, 0x30, 0x04, 0x06, 0xa0]);
+      if (len) b[rng.below(len)] = rng.pick([0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0xff, 0x30, 0x04, 0x06, 0xa0]);
       return b;
     }
-    case 2: return splice(input, rng.int(len + 1), 0, rng.bytes(1 + rng.int(8)));
-    case 3: { const at = rng.int(len + 1); return splice(input, at, Math.min(len - at, 1 + rng.int(8)), []); }
-    case 4: return input.slice(0, rng.int(len + 1)); // truncation
-    case 5: return splice(input, len, 0, rng.bytes(1 + rng.int(16))); // trailing data
+    case 2: return splice(input, rng.below(len + 1), 0, rng.bytes(1 + rng.below(8)));
+    case 3: { const at = rng.below(len + 1); return splice(input, at, Math.min(len - at, 1 + rng.below(8)), []); }
+    case 4: return input.slice(0, rng.below(len + 1)); // truncation
+    case 5: return splice(input, len, 0, rng.bytes(1 + rng.below(16))); // trailing data
     case 6: case 7: { // length-field corruption at a real header
       const heads = headerOffsets(input);
       if (!heads.length) return input.slice();
@@ -321,15 +292,15 @@ function mutateBytes(rng: Rng, input: Uint8Array): Uint8Array {
     }
     default: { // duplicate a run of bytes in place
       if (!len) return input.slice();
-      const s = rng.int(len);
-      const e = Math.min(len, s + 1 + rng.int(64));
+      const s = rng.below(len);
+      const e = Math.min(len, s + 1 + rng.below(64));
       return splice(input, e, 0, input.slice(s, e));
     }
   }
 }
 
-function randomInput(rng: Rng): Uint8Array {
-  const n = rng.int(rng.chance(0.1) ? 4 * OCSP_LIMITS.maxRequestBytes : 300);
+function randomInput(rng: XorShift32): Uint8Array {
+  const n = rng.below(rng.chance(0.1) ? 4 * OCSP_LIMITS.maxRequestBytes : 300);
   const b = rng.bytes(n);
   if (n >= 2 && rng.chance(0.5)) { // plausible outer header
     b[0] = 0x30;
@@ -338,11 +309,11 @@ function randomInput(rng: Rng): Uint8Array {
   return b;
 }
 
-function nextInput(rng: Rng, pool: Uint8Array[]): Uint8Array {
-  const r = rng.int(100);
+function nextInput(rng: XorShift32, pool: Uint8Array[]): Uint8Array {
+  const r = rng.below(100);
   if (r < 8) return randomInput(rng);
   let cur = rng.pick(pool);
-  const rounds = 1 + rng.int(rng.chance(0.2) ? 6 : 2);
+  const rounds = 1 + rng.below(rng.chance(0.2) ? 6 : 2);
   for (let k = 0; k < rounds; k++) {
     cur = (rng.chance(0.45) ? mutateStructure(rng, cur) : undefined) ?? mutateBytes(rng, cur);
   }
@@ -371,7 +342,7 @@ const RETIME_MS = 1;
  * KysoError, accepts something inconsistent, or exceeds the time budget.
  */
 export function fuzzOcspRequestParser(opts: FuzzOcspOptions): FuzzOcspResult {
-  const rng = new Rng(opts.seed);
+  const rng = new XorShift32(opts.seed);
   const now = opts.now ?? (() => performance.now());
   const budget = opts.timeBudgetMsPerInput ?? 50;
   const seeds = seedCorpus(rng);
@@ -424,10 +395,10 @@ export function fuzzOcspRequestParser(opts: FuzzOcspOptions): FuzzOcspResult {
  * Small accepted mutants join the pool (bounded, deterministic replacement) so later rounds go
  * deeper; big ones would only make every later input slower.
  */
-function addToPool(rng: Rng, pool: Uint8Array[], fixed: number, input: Uint8Array): void {
+function addToPool(rng: XorShift32, pool: Uint8Array[], fixed: number, input: Uint8Array): void {
   if (input.length > 1536) return;
   if (pool.length < 64) pool.push(input);
-  else pool[fixed + rng.int(64 - fixed)] = input;
+  else pool[fixed + rng.below(64 - fixed)] = input;
 }
 
 /**
@@ -435,7 +406,7 @@ function addToPool(rng: Rng, pool: Uint8Array[], fixed: number, input: Uint8Arra
  * responder with it (each input's verdict is taken from parseOcspRequest, as in the harness).
  */
 export function* fuzzOcspRequestInputs(opts: { iterations: number; seed: number }): Generator<Uint8Array, void, undefined> {
-  const rng = new Rng(opts.seed);
+  const rng = new XorShift32(opts.seed);
   const seeds = seedCorpus(rng);
   const pool = [...seeds];
   for (let n = 0; n < opts.iterations; n++) {

@@ -6,7 +6,7 @@
  */
 import { KysoError } from '../errors.ts';
 import { readTlv, type Tlv } from '../asn1/der.ts';
-import { derOid } from '../asn1/der-writer.ts';
+import { civilFromDays, derOid, putTwoDigits } from '../asn1/der-writer.ts';
 
 /** RFC 6960 §4.2.1 id-pkix-ocsp-basic, §4.4.1 id-pkix-ocsp-nonce, §4.4.3 id-pkix-ocsp-response, §4.4.7 preferred signature algorithms. */
 export const OCSP_OID = {
@@ -72,38 +72,24 @@ export function putGeneralizedTime(buf: Uint8Array, off: number, d: Date): numbe
   const secs = Math.floor(ms / 1000);
   const days = Math.floor(secs / 86400);
   let sod = secs - days * 86400;
-  // civil_from_days (H. Hinnant, "chrono-compatible low-level date algorithms")
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = civilFromDays(days);
   const hour = Math.floor(sod / 3600);
   sod -= hour * 3600;
   const minute = Math.floor(sod / 60);
   const second = sod - minute * 60;
   buf[off++] = 0x18;
   buf[off++] = 15;
-  off = put2(buf, off, Math.floor(year / 100));
-  off = put2(buf, off, year % 100);
-  off = put2(buf, off, month);
-  off = put2(buf, off, day);
-  off = put2(buf, off, hour);
-  off = put2(buf, off, minute);
-  off = put2(buf, off, second);
+  off = putTwoDigits(buf, off, Math.floor(year / 100));
+  off = putTwoDigits(buf, off, year % 100);
+  off = putTwoDigits(buf, off, month);
+  off = putTwoDigits(buf, off, day);
+  off = putTwoDigits(buf, off, hour);
+  off = putTwoDigits(buf, off, minute);
+  off = putTwoDigits(buf, off, second);
   buf[off++] = 0x5a; // 'Z'
   return off;
 }
 
-function put2(buf: Uint8Array, off: number, v: number): number {
-  buf[off] = 0x30 + ((v / 10) | 0);
-  buf[off + 1] = 0x30 + (v % 10);
-  return off + 2;
-}
 
 // ---- reading: strict checks ----
 

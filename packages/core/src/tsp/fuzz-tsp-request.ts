@@ -4,31 +4,13 @@
  * never another exception, never a hang. Pure (no clock beyond `performance.now()` for the
  * per-input time, no Math.random): the same seed replays the same inputs.
  */
+import { XorShift32 } from '../fuzz/xorshift.ts';
 import { KysoError } from '../errors.ts';
 import { toHex } from '../asn1/der.ts';
 import { derOctetString, derOid, DER_TRUE, TAG } from '../asn1/der-writer.ts';
 import { encodeTlvParts } from '../cms/der-parts.ts';
 import { encodeTimeStampReq, parseTimeStampReq, TSP_LIMITS } from './time-stamp-req.ts';
 
-/** xorshift32 (Marsaglia 2003): small, fast, deterministic. */
-class XorShift {
-  #s: number;
-  constructor(seed: number) { this.#s = (seed ^ 0x9e3779b9) >>> 0 || 1; }
-  next(): number {
-    let x = this.#s;
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    this.#s = x;
-    return x;
-  }
-  below(n: number): number { return n <= 1 ? 0 : this.next() % n; }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
-    return out;
-  }
-}
 
 function seeds(): Uint8Array[] {
   const imprint = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff);
@@ -83,7 +65,7 @@ function splice(a: Uint8Array, at: number, remove: number, insert: Uint8Array): 
   return out;
 }
 
-function mutate(r: XorShift, input: Uint8Array, hdrs: number[]): Uint8Array {
+function mutate(r: XorShift32, input: Uint8Array, hdrs: number[]): Uint8Array {
   let b = input;
   const pickHeader = () => Math.min(hdrs[r.below(hdrs.length)] ?? 0, Math.max(0, b.length - 1));
   switch (r.below(10)) {
@@ -134,7 +116,7 @@ function mutate(r: XorShift, input: Uint8Array, hdrs: number[]): Uint8Array {
  * with the same sequence the parser sees.
  */
 export function* fuzzTimeStampReqInputs(opts: { iterations: number; seed: number }): Generator<Uint8Array> {
-  const r = new XorShift(opts.seed);
+  const r = new XorShift32(opts.seed);
   const corpus = seeds().map((der) => ({ der, hdrs: headers(der) }));
   for (let i = 0; i < opts.iterations; i++) {
     const s = corpus[r.below(corpus.length)]!;
