@@ -8,6 +8,7 @@ import { caCommand } from './commands/ca.ts';
 import { x509Command } from './commands/x509.ts';
 import { demoCommand } from './commands/demo.ts';
 import { servePkiCommand } from './commands/serve-pki.ts';
+import { signCommand } from './commands/sign.ts';
 
 export const USAGE = `kyso — digital signatures for government agencies
 
@@ -27,6 +28,7 @@ Usage:
   kyso x509 verify CERT.pem --trust ROOT.pem [--untrusted CHAIN.pem] [--crl FILE]… [--at ISO-TIME] [--json]
   kyso serve-pki --dir DIR [--port 8080] [--host 127.0.0.1] (--pass-env VAR | --pass-file FILE)
                  [--crl-period SECONDS] [--ocsp-validity SECONDS] [--poll-ms MS] [--workers N]
+  kyso sign FILE --cades -o FILE.p7s --p12 KEY.p12 (--pass-env VAR | --pass-file FILE) [--level B-B|B-T] [--tsa URL]
   kyso demo      [--dir ./kyso-data]
 
 The CA passphrase (or PKCS#11 PIN) comes from --pass-env VAR, --pass-file FILE or KYSO_CA_PASSPHRASE.
@@ -42,6 +44,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
       case 'x509': return await x509Command(rest, out);
       case 'demo': return await demoCommand(rest, out);
       case 'serve-pki': return await servePkiCommand(rest, out);
+      case 'sign': return await signCommand(rest, out);
       case undefined: case 'help': case '--help': case '-h':
         out.stdout(USAGE);
         return cmd === undefined ? EXIT.usage : EXIT.ok;

@@ -91,11 +91,21 @@ test('tampered or corrupt files are errors, never a wrong key', () => {
   assert.throws(() => decryptPrivateKeySync('-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n', PASS), (e) => isKysoError(e, 'malformed'));
   assert.throws(() => decryptPrivateKeySync('hello', PASS), (e) => isKysoError(e, 'malformed'));
   // Ciphertext changed: without a MAC this is indistinguishable from a wrong passphrase — say both.
-  for (const pos of [der.length - 1, der.length - 40]) {
+  // The invariant is "never a wrong key": an error naming the damage, or (if a flip only touched
+  // bytes that carry no key material) exactly the original key.
+  let errors = 0;
+  for (const pos of [der.length - 1, der.length - 17, der.length - 40, der.length - 200, der.length - 600]) {
     const flipped = der.slice();
     flipped[pos] = flipped[pos]! ^ 0x5a;
-    assert.throws(() => decryptPrivateKeySync(flipped, PASS), (e) => isKysoError(e, 'auth') && /damaged/.test(e.message));
+    try {
+      const key = decryptPrivateKeySync(flipped, PASS);
+      assert.deepEqual(pkcs8(key), pkcs8(rsa), `flip at ${der.length - pos} bytes from the end gave a different key`);
+    } catch (e) {
+      assert.ok(isKysoError(e, 'auth') && /damaged/.test(e.message), String(e));
+      errors++;
+    }
   }
+  assert.ok(errors >= 4, `${errors} of 5 flips were reported`);
 });
 
 test('privateKeyInconsistency catches keys whose parts do not fit together', () => {
