@@ -17,14 +17,8 @@ process.env.KYSO_TEST_PIN = '918273';
 process.env.KYSO_TEST_WRONG_PIN = '000000';
 process.env.KYSO_TEST_P12 = 'p12 password for tests';
 
-const { main } = await import('../main.ts');
+const { kyso } = await import('./test-cli.ts');
 
-async function kyso(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
 
 before(() => {
   assert.ok(existsSync(MODULE), 'SoftHSM2 must be installed (Debian softhsm2; .ci/run installs it)');

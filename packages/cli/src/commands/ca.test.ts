@@ -11,18 +11,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { buildName, createCsr, encodePem, parseDnString } from '@kyso/core';
 import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
-import { main } from '../main.ts';
+import { kyso } from './test-cli.ts';
 import { repoRoot, sharedPath } from '@kyso/testkit';
 
 process.env.KYSO_TEST_CA_PASS = 'a ceremony passphrase for tests';
 process.env.KYSO_TEST_P12_PASS = 'p12 password for tests';
 
-async function kyso(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
 
 function run(cmd: string, args: string[], opts: { input?: string } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input });

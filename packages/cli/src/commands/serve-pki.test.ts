@@ -7,41 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { spawn } from 'node:child_process';
 import { sharedPath } from '@kyso/testkit';
-import { main } from '../main.ts';
 import { servePkiCommand } from './serve-pki.ts';
+import { freePort, kyso, runTool as run } from './test-cli.ts';
 
 process.env.KYSO_SP_PASS = 'serve-pki test passphrase';
 process.env.KYSO_SP_P12 = 'p12 password for tests';
 
-async function kyso(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port')))); });
-  });
-}
 
-/** Runs a tool without blocking the event loop: the server under test lives in this process. */
-function run(cmd: string, args: string[], opts: { input?: Buffer } = {}): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out }); });
-    p.stdin.end(opts.input);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,34 +4,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { spawn } from 'node:child_process';
 import { parseSignedData, verifySignerInfo } from '@kyso/core/cms/signed-data.ts';
 import { CMS_OID } from '@kyso/core/cms/cms-oids.ts';
 import { verifyTimeStampToken } from '@kyso/core/tsp/index.ts';
 import { nodeCrypto } from '@kyso/server/crypto/node-crypto.ts';
-import { main } from '../main.ts';
 import { servePkiCommand } from './serve-pki.ts';
+import { freePort, kyso, runTool as run } from './test-cli.ts';
 
 process.env.KYSO_SIGN_CA = 'sign test passphrase';
 process.env.KYSO_SIGN_P12 = 'p12 password for tests';
 process.env.KYSO_SIGN_WRONG = 'not the password';
 
-async function kyso(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { code, stdout, stderr };
-}
-const freePort = () => new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address() as { port: number }; s.close(() => resolve(a.port)); }); });
-/** Runs a tool without blocking the event loop (the TSA under test lives in this process). */
-const run = (cmd: string, args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
-  const p = spawn(cmd, args);
-  let out = '';
-  p.stdout.on('data', (d) => { out += d; });
-  p.stderr.on('data', (d) => { out += d; });
-  p.on('close', (code) => resolve({ code: code ?? -1, out }));
-});
 
 describe('kyso sign --cades', () => {
   let work: string;
