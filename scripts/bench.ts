@@ -4,7 +4,7 @@
  * Nothing here is a test: it only measures and reports.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
@@ -175,6 +175,10 @@ function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
  * of Node's HTTP stack on this machine, measured in the same run.
  */
 async function benchOcspPresigned(): Promise<void> {
+  if (spawnSync('wrk', ['--version']).error) {
+    console.error('ocsp.presigned: skipped — Debian\'s wrk is not installed (apt-get install -y wrk)');
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'kyso-bench-'));
   const env = { ...process.env, KYSO_BENCH_PASS: 'benchmark passphrase' };
   try {
