@@ -14,6 +14,21 @@ export const TAG = {
 
 const utf8 = new TextEncoder();
 
+/** Number of octets of a DER length field for `n` content octets (X.690 §8.1.3, §10.1). */
+export function derLengthSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
+}
+
+/** Writes a one-octet tag and a DER length at `off` into a preallocated buffer; returns the offset after them. */
+export function writeDerHeader(buf: Uint8Array, off: number, tag: number, n: number): number {
+  buf[off++] = tag;
+  if (n < 0x80) { buf[off++] = n; return off; }
+  const k = derLengthSize(n) - 1;
+  buf[off++] = 0x80 | k;
+  for (let i = k - 1; i >= 0; i--) buf[off++] = (n >>> (8 * i)) & 0xff;
+  return off;
+}
+
 export function derSequence(...items: Uint8Array[]): Uint8Array {
   return encodeTlv(TAG.SEQUENCE, concatBytes(items));
 }

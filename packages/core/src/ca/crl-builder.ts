@@ -15,7 +15,7 @@
 import { KysoError } from '../errors.ts';
 import type { SignatureAlgorithm, Signer } from '../ports.ts';
 import { concatBytes, encodeTlv, equalBytes, readTlv } from '../asn1/der.ts';
-import { civilFromDays, putTwoDigits,
+import { civilFromDays, derLengthSize, putTwoDigits,
   DER_TRUE, derBitString, derContext, derGeneralizedTime, derOctetString, derOid, derSequence, derSmallInteger, derTime, TAG,
 } from '../asn1/der-writer.ts';
 import { authorityKeyIdentifierExtension, encodeSignatureAlgorithmDer } from '../x509/certificate-builder.ts';
@@ -264,13 +264,8 @@ function encodeExtension(e: CertificateExtension): Uint8Array {
   return e.critical ? derSequence(derOid(e.oid), DER_TRUE, derOctetString(e.value)) : derSequence(derOid(e.oid), derOctetString(e.value));
 }
 
-/** Number of octets of a DER length (X.690 §8.1.3). */
-function lengthSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
-}
-
 function writeLength(buf: Uint8Array, o: number, n: number): number {
-  const size = lengthSize(n);
+  const size = derLengthSize(n);
   if (size === 1) { buf[o] = n; return o + 1; }
   buf[o++] = 0x80 | (size - 1);
   for (let k = size - 2; k >= 0; k--) buf[o++] = Math.floor(n / 2 ** (8 * k)) & 0xff;
@@ -315,9 +310,9 @@ function planRevokedCertificates(entries: readonly CrlEntryInput[]): RevokedPlan
     const x = exts[i];
     const content = 2 + serials.len[i]! + (serials.mag[i * MAX_SERIAL]! >= 0x80 ? 1 : 0) + timeTlvSize(when[i]!) + (x ? x.length : 0);
     sizes[k] = content;
-    total += 1 + lengthSize(content) + content;
+    total += 1 + derLengthSize(content) + content;
   }
-  const size = 1 + lengthSize(total) + total;
+  const size = 1 + derLengthSize(total) + total;
   const write = (out: Uint8Array, at: number): number => {
     out[at] = TAG.SEQUENCE;
     let o = writeLength(out, at + 1, total);
@@ -380,7 +375,7 @@ export function encodeTbsCertList(t: CrlTemplate): Uint8Array {
   if (!revoked) return derSequence(head, tail);
   // One buffer for the whole TBSCertList: the entries are written in place, never copied.
   const content = head.length + revoked.size + tail.length;
-  const out = new Uint8Array(1 + lengthSize(content) + content);
+  const out = new Uint8Array(1 + derLengthSize(content) + content);
   out[0] = TAG.SEQUENCE;
   let o = writeLength(out, 1, content);
   out.set(head, o);

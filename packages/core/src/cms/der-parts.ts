@@ -4,20 +4,9 @@
  * parts is written once instead of concatenated and then copied behind its header.
  */
 
-/** Length of the DER length octets for a content of `len` bytes. */
-export function lengthOctets(len: number): number {
-  return len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : len < 0x1000000 ? 4 : 5;
-}
-
-/** Writes a tag and a DER length at `pos`; returns the position after the header. */
-export function writeHeader(out: Uint8Array, pos: number, tag: number, len: number): number {
-  out[pos++] = tag;
-  if (len < 0x80) { out[pos++] = len; return pos; }
-  const n = lengthOctets(len) - 1;
-  out[pos++] = 0x80 | n;
-  for (let i = n - 1; i >= 0; i--) out[pos++] = (len >>> (8 * i)) & 0xff;
-  return pos;
-}
+/** The shared DER header helpers, under the names the CMS code uses. */
+import { derLengthSize as lengthOctets, writeDerHeader as writeHeader } from '../asn1/der-writer.ts';
+export { lengthOctets, writeHeader };
 
 /** TLV of `tag` around the concatenation of `parts`, in one allocation. */
 export function encodeTlvParts(tag: number, parts: readonly Uint8Array[]): Uint8Array {

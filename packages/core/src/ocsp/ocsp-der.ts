@@ -6,7 +6,10 @@
  */
 import { KysoError } from '../errors.ts';
 import { readTlv, type Tlv } from '../asn1/der.ts';
-import { civilFromDays, derOid, putTwoDigits } from '../asn1/der-writer.ts';
+import { civilFromDays, derLengthSize, derOid, putTwoDigits, writeDerHeader } from '../asn1/der-writer.ts';
+
+/** The shared DER header helpers, under the names the OCSP code uses. */
+export { derLengthSize as lengthSize, writeDerHeader as putHeader };
 
 /** RFC 6960 §4.2.1 id-pkix-ocsp-basic, §4.4.1 id-pkix-ocsp-nonce, §4.4.3 id-pkix-ocsp-response, §4.4.7 preferred signature algorithms. */
 export const OCSP_OID = {
@@ -31,25 +34,12 @@ export function oidContent(oid: string): Uint8Array {
 
 // ---- writing: sizes first, then one buffer ----
 
-/** Octets a DER length field takes for `n` content octets (X.690 §8.1.3, definite form). */
-export function lengthSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
-}
 
 /** Octets of a whole TLV with a one-octet tag and `n` content octets. */
 export function tlvSize(n: number): number {
-  return 1 + lengthSize(n) + n;
+  return 1 + derLengthSize(n) + n;
 }
 
-/** Writes tag and length at `off`; returns the offset of the first content octet. */
-export function putHeader(buf: Uint8Array, off: number, tag: number, n: number): number {
-  buf[off++] = tag;
-  if (n < 0x80) { buf[off++] = n; return off; }
-  const k = lengthSize(n) - 1;
-  buf[off++] = 0x80 | k;
-  for (let i = k - 1; i >= 0; i--) buf[off++] = (n >>> (8 * i)) & 0xff;
-  return off;
-}
 
 /** Writes bytes at `off`; returns the offset after them. */
 export function putBytes(buf: Uint8Array, off: number, b: Uint8Array): number {

@@ -6,7 +6,7 @@
  * PKCS#12 files written by NSS, Windows and Java. Writing always produces DER (X.690 §10),
  * including the sorted SET OF of §11.6.
  */
-import { concatBytes, encodeTlv, KysoError } from '@kyso/core';
+import { concatBytes, derOid, encodeTlv, KysoError } from '@kyso/core';
 
 export const TAG = {
   INTEGER: 0x02,
@@ -77,24 +77,9 @@ export function derBitString(b: Uint8Array): Uint8Array {
 
 export const DER_NULL = Uint8Array.of(TAG.NULL, 0);
 
-/** OBJECT IDENTIFIER from dotted form (X.690 §8.19). */
-export function derOid(dotted: string): Uint8Array {
-  const arcs = dotted.split('.').map((s) => {
-    if (!/^\d+$/.test(s)) throw new KysoError('internal', `bad OID ${dotted}`);
-    return BigInt(s);
-  });
-  if (arcs.length < 2) throw new KysoError('internal', `bad OID ${dotted}`);
-  const out: number[] = [];
-  const push = (v: bigint) => {
-    const group: number[] = [Number(v & 0x7fn)];
-    v >>= 7n;
-    while (v > 0n) { group.unshift(Number(v & 0x7fn) | 0x80); v >>= 7n; }
-    out.push(...group);
-  };
-  push(arcs[0]! * 40n + arcs[1]!);
-  for (const a of arcs.slice(2)) push(a);
-  return tlv(TAG.OID, Uint8Array.from(out));
-}
+/** OBJECT IDENTIFIER from dotted form (X.690 §8.19): core's encoder. */
+export { derOid };
+
 
 /** AlgorithmIdentifier (RFC 5280 §4.1.1.2) with already-encoded parameters, or none. */
 export function derAlgorithm(oid: string, parameters?: Uint8Array): Uint8Array {
