@@ -29,6 +29,8 @@ export type KeySpec =
  */
 export interface CryptoPort {
   digest(hash: HashName, data: Uint8Array): Uint8Array;
+  /** The digest of the concatenation of `parts`, without copying them together (large PDFs). */
+  digestParts?(hash: HashName, parts: readonly Uint8Array[]): Uint8Array;
   verify(params: {
     algorithm: SignatureAlgorithm;
     /** DER SubjectPublicKeyInfo of the signer. */

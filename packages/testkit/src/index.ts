@@ -1,1 +1,2 @@
 export * from './shared.ts';
+export * from './images.ts';

@@ -27,7 +27,8 @@ export function prepareCadesSignature(p: {
   contentDigest: Uint8Array;
   hash: HashName;
   signerCert: ParsedCertificate;
-  signingTime: Date;
+  /** CAdES B-B carries it; PAdES baseline must not (ETSI EN 319 142-1 §5.3: the time goes in /M). */
+  signingTime?: Date;
   crypto: CryptoPort;
   contentType?: string;
 }): PreparedCadesSignature {

@@ -46,6 +46,12 @@ export const nodeCrypto: CryptoPort = {
     const out = oneShot ? oneShot(NODE_HASH[hash], data, 'buffer') : createHash(NODE_HASH[hash]).update(data).digest();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
+  digestParts(hash, parts) {
+    const h = createHash(NODE_HASH[hash]);
+    for (const part of parts) h.update(part);
+    const out = h.digest();
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
   verify({ algorithm, spki, data, signature }) {
     const key = publicKeyFromSpki(spki);
     const o = nodeSignOptions(algorithm);
