@@ -24,6 +24,14 @@ import { computeCertId } from '@kyso/core/ocsp/cert-id.ts';
 import { encodeOcspRequest } from '@kyso/core/ocsp/ocsp-request.ts';
 import { encodeTimeStampReq } from '@kyso/core/tsp/index.ts';
 
+import { benchPadesBatch, benchPadesBig, benchPadesOnePage, cleanupPadesFixture, padesBigChild, padesFixture, type PadesFixture } from './bench-pades.ts';
+
+const childAt = process.argv.indexOf('--pades-big-child');
+if (childAt >= 0) {
+  await padesBigChild(process.argv[childAt + 1]!, process.argv[childAt + 2]!);
+  process.exit(0);
+}
+
 const json = process.argv.includes('--json');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
@@ -262,10 +270,17 @@ const benches: Record<string, () => Promise<void>> = {
   'ca.issue.rsa2048': () => benchIssuance('rsa2048'),
   'ca.issue.p256': () => benchIssuance('p256'),
   'x509.validate': benchPathValidation,
+  'pades.sign.1page': async () => benchPadesOnePage(await pades(), report),
+  'pades.sign.20mb': async () => benchPadesBig(await pades(), report),
+  'pades.batch': async () => benchPadesBatch(await pades(), report),
 };
+
+let padesFx: PadesFixture | undefined;
+async function pades(): Promise<PadesFixture> { return (padesFx ??= await padesFixture()); }
 
 for (const [name, fn] of Object.entries(benches)) {
   if (only.length && !only.some((o) => name.startsWith(o))) continue;
   await fn();
 }
+if (padesFx) cleanupPadesFixture(padesFx);
 if (!json) console.log(`\n${figures.length} figures measured on ${process.arch}, node ${process.version}`);

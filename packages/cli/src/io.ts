@@ -1,4 +1,5 @@
 /** CLI plumbing: secrets from env/files, atomic output files, reading inputs with clear errors. */
+import * as fsp from 'node:fs/promises';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -68,5 +69,26 @@ export class AtomicFiles {
       rmSync(p.tmp, { force: true });
     }
     this.#pending.length = 0;
+  }
+}
+
+/**
+ * Writes `target` atomically without blocking the thread: a temporary file in the same folder,
+ * written and fsync'ed on the thread pool, then renamed over the target. On failure nothing is left.
+ */
+export async function writeFileAtomicAsync(target: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: import('node:fs/promises').FileHandle | undefined;
+  try {
+    handle = await fsp.open(tmp, 'wx', 0o600);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    await handle?.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw new KysoError('io', `cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

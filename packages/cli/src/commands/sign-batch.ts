@@ -44,16 +44,16 @@ export async function batchSign(p: { inDir: string; outDir: string; job: PdfSign
   const workers = Array.from({ length: count }, () => new Worker(workerUrl, { workerData: { job: p.job }, execArgv: [] }));
   let startupError: Error | undefined;
   await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-    const feed = (): void => {
-      if (next >= names.length || startupError) { void w.terminate(); return; }
-      const name = names[next++]!;
-      w.postMessage({ file: join(p.inDir, name), out: join(p.outDir, name), name });
-    };
-    w.on('message', (m: BatchResult | { ready: true } | { fatal: string }) => {
-      if ('ready' in m) return feed();
+    let outstanding = 0;
+    const finishIfIdle = (): void => { if (outstanding === 0 && (next >= names.length || startupError)) void w.terminate(); };
+    w.on('message', (m: { next: true } | { result: BatchResult } | { fatal: string }) => {
       if ('fatal' in m) { startupError ??= new KysoError('invalid-argument', m.fatal); void w.terminate(); return; }
-      report(m);
-      feed();
+      if ('result' in m) { outstanding--; report(m.result); finishIfIdle(); return; }
+      if (next < names.length && !startupError) {
+        const name = names[next++]!;
+        outstanding++;
+        w.postMessage({ file: join(p.inDir, name), out: join(p.outDir, name), name });
+      } else finishIfIdle();
     });
     w.on('error', (e) => { startupError ??= e; resolve(); });
     w.on('exit', () => resolve());

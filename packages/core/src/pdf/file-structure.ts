@@ -73,6 +73,15 @@ export function revisionEnds(bytes: Uint8Array): number[] {
 
 export function startsWithBytes(whole: Uint8Array, prefix: Uint8Array): boolean {
   if (whole.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (whole[i] !== prefix[i]) return false;
+  let i = 0;
+  // Four bytes at a time when both views are aligned (a 20 MB PDF: ~5 M comparisons, not 20 M).
+  if (whole.byteOffset % 4 === 0 && prefix.byteOffset % 4 === 0) {
+    const words = prefix.length >>> 2;
+    const a = new Uint32Array(whole.buffer, whole.byteOffset, words);
+    const b = new Uint32Array(prefix.buffer, prefix.byteOffset, words);
+    for (; i < words; i++) if (a[i] !== b[i]) return false;
+    i = words << 2;
+  }
+  for (; i < prefix.length; i++) if (whole[i] !== prefix[i]) return false;
   return true;
 }

@@ -407,14 +407,21 @@ function addToAcroForm(pdf: PDF, update: IncrementalUpdate, catalog: PdfDict, ca
   else update.put(catalogRef, catalog);
 }
 
-/** Phase 2: write the CMS SignedData (or time-stamp token) DER into the placeholder. */
+/**
+ * Phase 2: write the CMS SignedData (or time-stamp token) DER into the placeholder. The prepared
+ * buffer is filled in place and returned (no second copy of a large file): a prepared signature
+ * is completed once.
+ */
 export function completePdfSignature(prepared: PreparedPdfSignature, der: Uint8Array): Uint8Array {
   if (der.length > prepared.capacity) {
     throw new KysoError('internal', `the signature (${der.length} bytes) is larger than the space reserved for it (${prepared.capacity}); the size estimate is wrong`);
   }
-  const out = prepared.bytes.slice();
-  out.set(enc.encode(hex(der)), prepared.byteRange[1] + 1);
-  return out;
+  const at = prepared.byteRange[1] + 1;
+  for (let i = at; i < prepared.byteRange[2] - 1; i++) {
+    if (prepared.bytes[i] !== 0x30) throw new KysoError('invalid-argument', 'this prepared signature was already completed');
+  }
+  prepared.bytes.set(enc.encode(hex(der)), at);
+  return prepared.bytes;
 }
 
 /** The size to reserve for a CMS signature: certificates, signature value, attributes, time-stamp room. */
