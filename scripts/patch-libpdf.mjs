@@ -85,6 +85,19 @@ export const PATCHES = [
     ],
   },
   {
+    name: 'xref-space-padded',
+    why: 'classic xref entries whose 10-digit offsets are padded with spaces instead of zeros (qpdf and pyHanko lenient read them)',
+    hunks: [
+      {
+        original: '\t\t\tif (byte < 48 || byte > 57) throw new XRefParseError(`Expected digit, got ${String.fromCharCode(byte)}`);',
+        replacement: lines(
+          `\t\t\tif (byte === 32 && value === 0) { this.scanner.advance(); continue; } ${marker('xref-space-padded')}`,
+          '\t\t\tif (byte < 48 || byte > 57) throw new XRefParseError(`Expected digit, got ${String.fromCharCode(byte)}`);',
+        ),
+      },
+    ],
+  },
+  {
     name: 'xref-ws',
     why: 'startxref or /Prev pointing at PDF whitespace (NUL TAB LF FF CR SP) before the xref section',
     hunks: [

@@ -18,7 +18,7 @@ export interface ValidationData {
   crls: Uint8Array[];
 }
 
-const key = (b: Uint8Array): string => `${b.length}:${Array.from(b.subarray(0, 48)).join(',')}:${Array.from(b.subarray(Math.max(0, b.length - 48))).join(',')}`;
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 export async function appendDss(p: { input: Uint8Array; password?: string; data: ValidationData }): Promise<Uint8Array> {
   const pdf = await openPdfForUpdate(p.input, p.password);
@@ -33,15 +33,15 @@ export async function appendDss(p: { input: Uint8Array; password?: string; data:
     if (items.length === 0) return;
     const existingObj = dss.get(name);
     const arr = resolveArray(pdf, existingObj) ?? new PdfArray([]);
-    const seen = new Set<string>();
+    // Duplicates are whole-content equal (two OCSP responses for one certificate share length, header and tail).
+    const seen: Uint8Array[] = [];
     for (const o of arr.toArray()) {
       const s = resolve(pdf, o);
-      if (s instanceof PdfStream) seen.add(key(s.getDecodedData()));
+      if (s instanceof PdfStream) seen.push(s.getDecodedData());
     }
     for (const item of items) {
-      const k = key(item);
-      if (seen.has(k)) continue;
-      seen.add(k);
+      if (seen.some((x) => sameBytes(x, item))) continue;
+      seen.push(item);
       arr.push(update.add(new PdfStream([['Filter', PdfName.of('FlateDecode')]] as Array<[string, PdfObject]>, pako.deflate(item))));
     }
     if (existingObj instanceof PdfRef) update.put(existingObj, arr);

@@ -22,12 +22,17 @@ function lastIndexOf(bytes: Uint8Array, needle: string, before: number, notBefor
   return -1;
 }
 
-/** The PDF version in the header (`%PDF-1.7`), which must be within the first 1024 bytes (§7.5.2). */
+/**
+ * The PDF version in the header (`%PDF-1.7`), which must be within the first 1024 bytes (§7.5.2).
+ * A header without a readable version (`%PDF-X.Y`, read by qpdf and poppler with a warning) gives
+ * 'unknown': an incremental update cannot repair it and need not.
+ */
 export function headerVersion(bytes: Uint8Array): string {
   const head = ascii(bytes, 0, Math.min(bytes.length, 1024));
-  const m = /%PDF-(\d\.\d)/.exec(head);
-  if (!m) throw new KysoError('malformed', 'not a PDF file (no %PDF- header in the first 1024 bytes)');
-  return m[1]!;
+  const at = head.indexOf('%PDF-');
+  if (at < 0) throw new KysoError('malformed', 'not a PDF file (no %PDF- header in the first 1024 bytes)');
+  const m = /^%PDF-(\d\.\d)/.exec(head.slice(at));
+  return m ? m[1]! : 'unknown';
 }
 
 /** The offset the last `startxref` keyword names (§7.5.5), from the last 4 KiB of the file. */
