@@ -39,7 +39,11 @@ export class IncrementalUpdate {
   constructor(pdf: PDF, input: Uint8Array) {
     this.pdf = pdf;
     this.input = input;
-    this.prevXref = lastStartXref(input);
+    // /Prev names where the section really starts: a startxref pointing at whitespace before
+    // `xref` is read leniently, but qpdf flags the same offset repeated in our trailer.
+    let prev = lastStartXref(input);
+    while (prev < input.length && [0, 9, 10, 12, 13, 32].includes(input[prev]!)) prev++;
+    this.prevXref = prev;
     this.xrefKind = xrefKindAt(input, this.prevXref);
     const info = pdf.context.info;
     this.encryptor = info.isEncrypted ? (info.securityHandler as unknown as ObjectEncryptor) : null;
