@@ -40,11 +40,12 @@ export class AtomicFiles {
   readonly #pending: Array<{ tmp: string; target: string; fd: number }> = [];
 
   /** Reserves a target now (fails early when the folder is not writable or the file exists). */
-  reserve(target: string, opts: { overwrite?: boolean } = {}): void {
+  /** `mode` before the umask: 0o600 (the default) for keys and secrets, 0o666 for public outputs such as signed documents. */
+  reserve(target: string, opts: { overwrite?: boolean; mode?: number } = {}): void {
     if (!opts.overwrite && existsSync(target)) throw new KysoError('conflict', `${target} already exists; refusing to overwrite it`);
     const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     let fd: number;
-    try { fd = openSync(tmp, 'wx', 0o600); } catch (e) { throw new KysoError('io', `cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    try { fd = openSync(tmp, 'wx', opts.mode ?? 0o600); } catch (e) { throw new KysoError('io', `cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
     this.#pending.push({ tmp, target, fd });
   }
 
@@ -76,11 +77,11 @@ export class AtomicFiles {
  * Writes `target` atomically without blocking the thread: a temporary file in the same folder,
  * written and fsync'ed on the thread pool, then renamed over the target. On failure nothing is left.
  */
-export async function writeFileAtomicAsync(target: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomicAsync(target: string, data: Uint8Array, mode = 0o666): Promise<void> {
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: import('node:fs/promises').FileHandle | undefined;
   try {
-    handle = await fsp.open(tmp, 'wx', 0o600);
+    handle = await fsp.open(tmp, 'wx', mode);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();

@@ -10,7 +10,7 @@ import { readPkcs12 } from '@kyso/server/keys/pkcs12.ts';
 import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
 import { Pkcs11Token, openPkcs11Signer } from '@kyso/server/keys/pkcs11-signer.ts';
 import { nodeCrypto } from '@kyso/server/crypto/node-crypto.ts';
-import { systemClock } from '@kyso/server/services/ca-directory.ts';
+import { systemClock } from '@kyso/server/services/system-clock.ts';
 import { PADES_LEVELS, signPdf, type PadesLevel, type SignPdfResult } from '@kyso/server/services/pdf-signing.ts';
 import { readInput, readSecret } from '../io.ts';
 

@@ -12,7 +12,7 @@ import { KysoError, parseCertificate } from '@kyso/core';
 import { readPkcs12 } from '@kyso/server/keys/pkcs12.ts';
 import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
 import { nodeCrypto } from '@kyso/server/crypto/node-crypto.ts';
-import { systemClock } from '@kyso/server/services/ca-directory.ts';
+import { systemClock } from '@kyso/server/services/system-clock.ts';
 import { signDetachedCades, type CadesLevel } from '@kyso/server/services/file-signing.ts';
 import { AtomicFiles, readInput, readSecret } from '../io.ts';
 import { EXIT, parse, type Out } from '../cli-kit.ts';
@@ -41,7 +41,7 @@ export async function signCommand(args: string[], out: Out): Promise<number> {
   const identity = loadIdentity(job.key);
   const files = new AtomicFiles();
   try {
-    files.reserve(v.out, { overwrite: true });
+    files.reserve(v.out, { overwrite: true, mode: 0o666 });
     const r = await runPdfSignJob(job, identity, data);
     files.write(v.out, r.bytes);
     files.commit();
@@ -64,7 +64,7 @@ async function cades(file: string, data: Uint8Array, v: { out?: string; p12?: st
   const p12 = readPkcs12(readInput(v.p12, 'PKCS#12 file'), password);
   const files = new AtomicFiles();
   try {
-    files.reserve(v.out!, { overwrite: true });
+    files.reserve(v.out!, { overwrite: true, mode: 0o666 });
     const certificate = parseCertificate(p12.certificate);
     const signature = await signDetachedCades({
       data, signer: new KeyObjectSigner(p12.privateKey), certificate, chain: p12.chain, level: level as CadesLevel, tsaUrl: v.tsa,

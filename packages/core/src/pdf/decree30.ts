@@ -76,8 +76,13 @@ export function trimImage(img: DecodedImage, what: string): DecodedImage {
   return cropImage(img, box);
 }
 
-function toRect(geom: PageGeometry, d: DisplayRect): PdfRect {
-  // Keep the box on the page: clamp, never refuse, for computed positions.
+/**
+ * The widget /Rect of a box in displayed-page points. A rectangle the user gave (`strict`) must fit
+ * on the page or it is refused; a computed one (anchor, seal over a signature, defaults) is kept on
+ * the page by moving it.
+ */
+function toRect(geom: PageGeometry, d: DisplayRect, strict = false): PdfRect {
+  if (strict) return placeOnPage(geom, { xMm: d.x / MM, yMm: d.y / MM, wMm: d.w / MM, hMm: d.h / MM });
   const x = Math.max(0, Math.min(d.x, geom.displayWidth - d.w));
   const y = Math.max(0, Math.min(d.y, geom.displayHeight - d.h));
   if (d.w > geom.displayWidth || d.h > geom.displayHeight) throw new KysoError('invalid-argument', 'the signature appearance is larger than the page');
@@ -93,11 +98,11 @@ function textBlock(ctx: LayoutContext, lines: Array<{ text: string; bold?: boole
   return { w, h, texts };
 }
 
-function explicitPlacement(ctx: LayoutContext, o: Decree30Options, w: number, h: number): { pageIndex: number; box: DisplayRect } | undefined {
+function explicitPlacement(ctx: LayoutContext, o: Decree30Options, w: number, h: number): { pageIndex: number; box: DisplayRect; userRect?: boolean } | undefined {
   if (o.rectMm) {
     const pageIndex = (o.page ?? ctx.pages.length) - 1;
     ctx.geometry(pageIndex);
-    return { pageIndex, box: { x: o.rectMm.x * MM, y: o.rectMm.y * MM, w: o.rectMm.w * MM, h: o.rectMm.h * MM } };
+    return { pageIndex, box: { x: o.rectMm.x * MM, y: o.rectMm.y * MM, w: o.rectMm.w * MM, h: o.rectMm.h * MM }, userRect: true };
   }
   if (o.anchor) {
     const m = ctx.findAnchor(o.anchor);
@@ -120,13 +125,13 @@ function official(ctx: LayoutContext, o: Decree30Options): VisibleSignature {
   const aspect = img.height / img.width;
   let w = 45 * MM, h = w * aspect;
   if (h > 22 * MM) { h = 22 * MM; w = h / aspect; }
-  const placed = explicitPlacement(ctx, o, w, h) ?? (() => {
+  const placed: { pageIndex: number; box: DisplayRect; userRect?: boolean } = explicitPlacement(ctx, o, w, h) ?? (() => {
     const pageIndex = ctx.pages.length - 1;
     const geom = ctx.geometry(pageIndex);
     return { pageIndex, box: { x: geom.displayWidth - 20 * MM - w, y: geom.displayHeight - 45 * MM - h, w, h } };
   })();
   const geom = ctx.geometry(placed.pageIndex);
-  const rect = toRect(geom, placed.box);
+  const rect = toRect(geom, placed.box, placed.userRect);
   // Fit the image into the box, keeping its aspect ratio, centred.
   const bw = placed.box.w, bh = placed.box.h;
   const s = Math.min(bw / img.width, bh / img.height);
@@ -174,11 +179,13 @@ function agency(ctx: LayoutContext, o: Decree30Options): VisibleSignature {
 
   let pageIndex: number;
   let sealBox: DisplayRect;
+  let strict = false;
   const explicit = explicitPlacement(ctx, o, sw, sh);
   const leader = explicit ? undefined : latestSignatureWidget(ctx);
   if (explicit) {
     pageIndex = explicit.pageIndex;
     sealBox = { x: explicit.box.x, y: explicit.box.y, w: sw, h: sh };
+    strict = explicit.userRect === true;
   } else if (leader) {
     pageIndex = leader.pageIndex;
     const b = leader.box;
@@ -188,7 +195,7 @@ function agency(ctx: LayoutContext, o: Decree30Options): VisibleSignature {
   }
   const geom = ctx.geometry(pageIndex);
   const box: DisplayRect = { x: sealBox.x, y: sealBox.y, w, h };
-  const rect = toRect(geom, box);
+  const rect = toRect(geom, box, strict);
   const content: AppearanceContent = {
     width: w, height: h,
     images: [{ image: seal, x: 0, y: info.h, width: sw, height: sh }],
@@ -204,7 +211,7 @@ function topRightText(ctx: LayoutContext, o: Decree30Options, lines: Array<{ tex
   const box = o.rectMm
     ? { x: o.rectMm.x * MM, y: o.rectMm.y * MM, w: block.w, h: block.h }
     : { x: geom.displayWidth - 15 * MM - block.w, y: 10 * MM, w: block.w, h: block.h };
-  return { pageIndex, rect: toRect(geom, box), content: { width: block.w, height: block.h, images: [], texts: block.texts } };
+  return { pageIndex, rect: toRect(geom, box, o.rectMm !== undefined), content: { width: block.w, height: block.h, images: [], texts: block.texts } };
 }
 
 function attachment(ctx: LayoutContext, o: Decree30Options): VisibleSignature {
@@ -242,7 +249,7 @@ export function rectLayout(o: { page: number; rectMm: { x: number; y: number; w:
   return (ctx) => {
     const geom = ctx.geometry(o.page - 1);
     const box = { x: o.rectMm.x * MM, y: o.rectMm.y * MM, w: o.rectMm.w * MM, h: o.rectMm.h * MM };
-    const rect = toRect(geom, box);
+    const rect = toRect(geom, box, true);
     const images = o.image ? [{ image: trimImage(o.image, 'signature'), x: 0, y: 0, width: box.w, height: box.h }] : [];
     return { pageIndex: o.page - 1, rect, content: { width: box.w, height: box.h, images, texts: [] } };
   };

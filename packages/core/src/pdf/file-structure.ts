@@ -78,14 +78,19 @@ export function revisionEnds(bytes: Uint8Array): number[] {
 
 export function startsWithBytes(whole: Uint8Array, prefix: Uint8Array): boolean {
   if (whole.length < prefix.length) return false;
+  if (whole.buffer === prefix.buffer && whole.byteOffset === prefix.byteOffset) return true;
   let i = 0;
-  // Four bytes at a time when both views are aligned (a 20 MB PDF: ~5 M comparisons, not 20 M).
-  if (whole.byteOffset % 4 === 0 && prefix.byteOffset % 4 === 0) {
-    const words = prefix.length >>> 2;
-    const a = new Uint32Array(whole.buffer, whole.byteOffset, words);
-    const b = new Uint32Array(prefix.buffer, prefix.byteOffset, words);
-    for (; i < words; i++) if (a[i] !== b[i]) return false;
-    i = words << 2;
+  // Eight bytes at a time when both views are aligned (a 20 MB PDF: 2.5 M comparisons, not 20 M).
+  // A word that differs as a double (or is NaN) is re-checked byte by byte.
+  if (whole.byteOffset % 8 === 0 && prefix.byteOffset % 8 === 0) {
+    const words = prefix.length >>> 3;
+    const a = new Float64Array(whole.buffer, whole.byteOffset, words);
+    const b = new Float64Array(prefix.buffer, prefix.byteOffset, words);
+    for (let w = 0; w < words; w++) {
+      if (a[w] === b[w]) continue;
+      for (let k = w * 8; k < w * 8 + 8; k++) if (whole[k] !== prefix[k]) return false;
+    }
+    i = words << 3;
   }
   for (; i < prefix.length; i++) if (whole[i] !== prefix[i]) return false;
   return true;

@@ -33,6 +33,11 @@ export interface PageInfo {
   /** The page dictionary itself. */
   dict: PdfDict;
   inherited: Partial<Record<InheritableKey, PdfObject>>;
+  /**
+   * The indirect object to write again when the page dictionary changes: the page itself, or — for
+   * a direct page — the nearest indirect object that contains it (its /Pages node or /Kids array).
+   */
+  holder: { ref: PdfRef; obj: PdfObject } | null;
 }
 
 const refKey = (ref: PdfRef): string => `${ref.objectNumber} ${ref.generation} R`;
@@ -75,7 +80,7 @@ export function listPages(pdf: PDF): PageInfo[] {
     return own;
   };
 
-  const visit = (value: PdfObject | undefined, depth: number, where: string): void => {
+  const visit = (value: PdfObject | undefined, depth: number, where: string, holder: PageInfo['holder']): void => {
     const ref = value instanceof PdfRef ? value : null;
     if (ref) {
       const key = refKey(ref);
@@ -101,7 +106,7 @@ export function listPages(pdf: PDF): PageInfo[] {
         for (let i = ancestors.length - 1; v === undefined && i >= 0; i--) v = ancestors[i]![key];
         if (v !== undefined) inherited[key] = v;
       }
-      pages.push({ index: pages.length, ref, dict: node, inherited });
+      pages.push({ index: pages.length, ref, dict: node, inherited, holder: ref ? { ref, obj: node } : holder });
       return;
     }
 
@@ -114,12 +119,15 @@ export function listPages(pdf: PDF): PageInfo[] {
     const self = ref ? refKey(ref) : where;
     if (ref) onPath.add(refKey(ref));
     ancestors.push(ownAttributes(node));
-    for (let i = 0; i < kids.length; i++) visit(kids.at(i), depth + 1, `/Kids[${i}] of ${self}`);
+    const kidsValue = node.get('Kids');
+    const kidsHolder: PageInfo['holder'] = kidsValue instanceof PdfRef ? { ref: kidsValue, obj: kids } : ref ? { ref, obj: node } : holder;
+    for (let i = 0; i < kids.length; i++) visit(kids.at(i), depth + 1, `/Kids[${i}] of ${self}`, kidsHolder);
     ancestors.pop();
     if (ref) onPath.delete(refKey(ref));
   };
 
-  visit(rootValue, 0, 'catalog /Pages');
+  const catalogRef = pdf.context.info.trailer.getRef('Root');
+  visit(rootValue, 0, 'catalog /Pages', catalogRef ? { ref: catalogRef, obj: catalog } : null);
   if (pages.length === 0) throw new KysoError('malformed', 'PDF page tree contains no pages');
   return pages;
 }

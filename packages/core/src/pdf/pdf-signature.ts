@@ -113,13 +113,25 @@ export async function openPdfForUpdate(input: Uint8Array, password?: string): Pr
   }
   if (pdf.isEncrypted) {
     if (!pdf.isAuthenticated) throw new KysoError('auth', password === undefined ? 'the PDF is encrypted: give its password' : 'the PDF password is wrong');
-    const sec = pdf.getSecurity() as { authenticatedAs?: string } | null;
-    const perms = pdf.getPermissions() as { modify?: boolean; annotate?: boolean; fillForms?: boolean };
-    if (sec?.authenticatedAs !== 'owner' && !(perms.modify || perms.annotate || perms.fillForms)) {
+    if (!signingPermissions(pdf).fillExisting) {
       throw new KysoError('policy', 'the PDF permissions do not allow signing (no form filling or annotation): give the owner password');
     }
   }
   return pdf;
+}
+
+/**
+ * What the user access permissions of an encrypted file allow (ISO 32000-2 §7.6.4.2 Table 22):
+ * signing an existing empty signature field needs bit 9 (fill forms) or bit 6 (annotate); creating
+ * a new field — a new signature, a document time-stamp — needs bits 4 (modify) and 6 together.
+ * The owner, and unencrypted files, may do both.
+ */
+export function signingPermissions(pdf: PDF): { fillExisting: boolean; createField: boolean } {
+  if (!pdf.isEncrypted) return { fillExisting: true, createField: true };
+  const sec = pdf.getSecurity() as { authenticatedAs?: string } | null;
+  if (sec?.authenticatedAs === 'owner') return { fillExisting: true, createField: true };
+  const perms = pdf.getPermissions() as { modify?: boolean; annotate?: boolean; fillForms?: boolean };
+  return { fillExisting: Boolean(perms.fillForms || perms.annotate), createField: Boolean(perms.modify && perms.annotate) };
 }
 
 function contentsOf(input: Uint8Array, br: [number, number, number, number]): Uint8Array {
@@ -229,6 +241,10 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
       }
     }
   }
+  if (!existing && !signingPermissions(pdf).createField) {
+    const empty = fields.filter((f) => !f.value).map((f) => `"${f.name}"`);
+    throw new KysoError('policy', `the PDF permissions allow filling existing fields but not creating a signature field${empty.length ? `: sign one of the empty fields ${empty.join(', ')} (--field NAME)` : ''}, or give the owner password`);
+  }
   const taken = new Set(fields.map((f) => f.name));
   let fieldName = p.fieldName ?? '';
   if (!existing) {
@@ -296,6 +312,7 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
   const pageIndex = visible?.pageIndex ?? (existing ? -1 : 0);
   const page = pageIndex >= 0 ? pages[pageIndex] : undefined;
   if (pageIndex >= 0 && !page) throw new KysoError('invalid-argument', `page ${pageIndex + 1} does not exist (the document has ${pages.length})`);
+  if (page) ensureIndirectPage(pdf, update, page);
   let apRef: PdfRef;
   if (visible) {
     const rot = pageGeometry(page!, pdf).rotate;
@@ -363,6 +380,25 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
 }
 
 
+/**
+ * A page written directly inside a /Kids array (allowed by nothing in ISO 32000-2 §7.7.3.3, which
+ * requires pages to be indirect objects, but found in the wild) becomes an indirect object: the
+ * same dictionary under a new number, and the /Kids entry now refers to it — what qpdf does when
+ * it reads such a file. Then the widget can name its page (/P) and the page can list the widget.
+ */
+function ensureIndirectPage(pdf: PDF, update: IncrementalUpdate, page: PageInfo): void {
+  if (page.ref) return;
+  const holder = page.holder;
+  const kids = holder ? (holder.obj instanceof PdfArray ? holder.obj : resolveArray(pdf, (holder.obj as PdfDict).get('Kids'))) : undefined;
+  const at = kids ? kids.toArray().indexOf(page.dict) : -1;
+  if (!holder || !kids || at < 0) throw new KysoError('unsupported', `page ${page.index + 1} is a direct object kyso cannot locate in the page tree`);
+  const ref = update.add(page.dict);
+  kids.set(at, ref);
+  update.put(holder.ref, holder.obj);
+  page.ref = ref;
+  page.holder = { ref, obj: page.dict };
+}
+
 function addToAnnots(pdf: PDF, update: IncrementalUpdate, page: PageInfo, widgetRef: PdfRef): void {
   const annots = page.dict.get('Annots');
   if (annots instanceof PdfRef) {
@@ -377,7 +413,7 @@ function addToAnnots(pdf: PDF, update: IncrementalUpdate, page: PageInfo, widget
   if (arr.toArray().some((a) => a instanceof PdfRef && a.objectNumber === widgetRef.objectNumber)) return;
   arr.push(widgetRef);
   page.dict.set('Annots', arr);
-  if (!page.ref) throw new KysoError('unsupported', `page ${page.index + 1} is a direct object; choose another page for the signature`);
+  if (!page.ref) throw new KysoError('internal', `page ${page.index + 1} was not made indirect before adding a widget`);
   update.put(page.ref, page.dict);
 }
 

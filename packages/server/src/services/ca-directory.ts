@@ -11,7 +11,9 @@ import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { CaService, type CaDeps } from './ca-service.ts';
 import { closeCaKeyTokens } from './ca-keys.ts';
 
-export const systemClock: Clock = { now: () => new Date() };
+import { systemClock as systemClockValue } from './system-clock.ts';
+
+export { systemClock } from './system-clock.ts';
 
 export const defaultLinter: Linter = (cert, opts) => lintCertificate(cert, opts);
 
@@ -46,7 +48,7 @@ export async function openCaDirectory(dirInput: string, opts: { create?: boolean
     if (created) removeDatabaseFiles(dbPath);
     throw e;
   }
-  const deps: CaDeps = { db, crypto: nodeCrypto, clock: opts.clock ?? systemClock, lint: defaultLinter };
+  const deps: CaDeps = { db, crypto: nodeCrypto, clock: opts.clock ?? systemClockValue, lint: defaultLinter };
   return {
     dir, db, deps,
     async close() { closeCaKeyTokens(); await db.close(); },

@@ -111,7 +111,8 @@ export async function collectValidationData(chain: ParsedCertificate[], p: { cry
 export async function signPdf(p: SignPdfParams): Promise<SignPdfResult> {
   if (p.level !== 'B-B' && !p.tsaUrl) throw new KysoError('invalid-argument', `level ${p.level} needs a timestamp authority: --tsa URL`);
   const hash = p.hash ?? 'SHA-256';
-  const signatureAlgorithm = defaultSignatureAlgorithm(p.signer.keySpec, { hash, rsaPadding: p.rsaPadding });
+  // PKCS#1 v1.5 by default: mutool (OpenSSL's PKCS7 code) cannot check RSASSA-PSS in PDFs; --rsa-padding pss is there.
+  const signatureAlgorithm = defaultSignatureAlgorithm(p.signer.keySpec, { hash, rsaPadding: p.rsaPadding ?? 'pkcs1' });
   const certificates = [p.certificate.der, ...p.chain];
   const signingTime = p.clock.now();
   const prepared = await preparePdfSignature({

@@ -66,13 +66,13 @@ const DOC_DATE = '27/11/2026';
 const NAME = 'Nguyễn Văn An';
 const CONCURRENCY = 2;
 /**
- * PKCS#1 v1.5 for the corpus and the A4 runs, so that all six tools judge every signature: mutool
- * 1.21 verifies through OpenSSL's PKCS7 API, which cannot check RSASSA-PSS (`openssl smime -verify`
- * fails in RSA_padding_check_PKCS1_type_1 where `openssl cms -verify` succeeds) and says "Digest error:
- * Unknown error." for every PSS signature. The engine default (PSS) is covered by its own test below,
- * where exactly that mutool line is the one accepted difference.
+ * The corpus and the A4 runs use the engine's RSA default, PKCS#1 v1.5, so that all six tools judge
+ * every signature: mutool 1.21 verifies through OpenSSL's PKCS7 API, which cannot check RSASSA-PSS
+ * (`openssl smime -verify` fails in RSA_padding_check_PKCS1_type_1 where `openssl cms -verify`
+ * succeeds) and says "Digest error: Unknown error." for every PSS signature. `--rsa-padding pss` is
+ * covered by its own test below, where exactly that mutool line is the one accepted difference.
  */
-const RSA_PADDING = 'pkcs1' as const;
+const RSA_PADDING: 'pss' | 'pkcs1' | undefined = undefined;
 const VERIFY_TOOLS = ['pdfsig', 'mutool', 'openssl', 'pdfbox', 'qpdf', 'render'] as const;
 
 interface ManifestEntry { file: string; expect: 'sign' | 'reject'; password?: string; expect_without_password?: 'reject'; features: string[] }
@@ -348,10 +348,11 @@ describe('signPdf over the shared PDF corpus', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('engine default RSASSA-PSS: VALID for every tool but mutool, which cannot verify PSS (OpenSSL PKCS7 API)', async (t) => {
+  test('RSA default is PKCS#1 v1.5; RSASSA-PSS on request: VALID for every tool but mutool, which cannot verify PSS (OpenSSL PKCS7 API)', async (t) => {
     const input = new Uint8Array(readFileSync(join(CORPUS, 'dss__sample.pdf')));
-    const r1 = await signOfficial(input, undefined, { rsaPadding: undefined });
-    const r2 = await signAgency(r1.bytes, undefined, { rsaPadding: undefined });
+    assert.equal((await signOfficial(input, undefined)).signatureAlgorithm.scheme, 'RSASSA-PKCS1-v1_5');
+    const r1 = await signOfficial(input, undefined, { rsaPadding: 'pss' });
+    const r2 = await signAgency(r1.bytes, undefined, { rsaPadding: 'pss' });
     assert.equal(r1.signatureAlgorithm.scheme, 'RSASSA-PSS');
     assert.equal(r2.signatureAlgorithm.scheme, 'RSASSA-PSS');
     const out = join(work, 'pss-default.pdf');
