@@ -17,17 +17,19 @@ import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
 import { signPdf } from '@kyso/server/services/pdf-signing.ts';
 import { buildPkcs12 } from '@kyso/server/keys/pkcs12.ts';
 import { batchSign } from '../packages/cli/src/commands/sign-batch.ts';
+import { readGrowableInput } from '../packages/cli/src/io.ts';
 
 export interface PadesFixture { key: KeyObject; certificate: ParsedCertificate; chain: Uint8Array[]; dir: string }
 type Report = (f: { bench: string; value: number; unit: string; baseline: number; ratio: number; target: number; better: 'higher' | 'lower'; note?: string }) => void;
 
 const clock = { now: () => new Date() };
 
+/** One raw RSA-2048 PKCS#1 v1.5 signature (kyso's PAdES default), milliseconds. */
 function rawRsaSignMs(key: KeyObject, n = 200): number {
   const data = Buffer.alloc(300, 1);
-  for (let i = 0; i < 20; i++) sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  for (let i = 0; i < 20; i++) sign('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING });
   const t = performance.now();
-  for (let i = 0; i < n; i++) sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  for (let i = 0; i < n; i++) sign('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING });
   return (performance.now() - t) / n;
 }
 
@@ -42,7 +44,7 @@ export async function benchPadesOnePage(fx: PadesFixture, report: Report): Promi
   const ms = (performance.now() - t) / n;
   const raw = rawRsaSignMs(fx.key);
   report({ bench: 'pades.sign.1page', value: ms, unit: 'ms', baseline: raw, ratio: ms / raw, target: 3, better: 'lower',
-    note: `warm in-process B-B, RSA-2048 PSS, ${input.length} B PDF; baseline one raw crypto.sign` });
+    note: `warm in-process B-B, RSA-2048 PKCS#1 v1.5, ${input.length} B PDF; baseline one raw crypto.sign` });
 }
 
 /** Child-process part of (b): signs FILE and prints JSON with the time and memory figures. */
@@ -56,18 +58,27 @@ export async function padesBigChild(file: string, p12File: string): Promise<void
   await signPdf({ input: warm, signer, certificate, chain: p12.chain, level: 'B-B', clock, crypto: nodeCrypto });
   globalThis.gc?.();
   const rssBefore = process.memoryUsage().rss;
-  const t = performance.now();
-  const input = new Uint8Array(readFileSync(file));
-  const r = await signPdf({ input, signer, certificate, chain: p12.chain, level: 'B-B', clock, crypto: nodeCrypto });
-  const ms = performance.now() - t;
-  writeFileSync(`${file}.signed.pdf`, r.bytes);
-  const maxRss = process.resourceUsage().maxRSS * 1024;
-  const t2 = performance.now();
-  const again = new Uint8Array(readFileSync(file));
-  createHash('sha256').update(again).digest();
-  sign('sha256', Buffer.alloc(32), { key: p12.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-  const baseMs = performance.now() - t2;
-  console.log(JSON.stringify({ ms, baseMs, rssBefore, maxRss, size: input.length }));
+  // Alternate kyso and the baseline three times (fresh reads each time), keep the best of each.
+  let ms = Infinity, baseMs = Infinity, size = 0, maxRss = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const input = readGrowableInput(file, 'PDF');
+    const r = await signPdf({ input, signer, certificate, chain: p12.chain, level: 'B-B', clock, crypto: nodeCrypto });
+    ms = Math.min(ms, performance.now() - t);
+    size = input.length;
+    if (i === 0) {
+      maxRss = process.resourceUsage().maxRSS * 1024;
+      writeFileSync(`${file}.signed.pdf`, r.bytes);
+    }
+    globalThis.gc?.();
+    const t2 = performance.now();
+    const again = readGrowableInput(file, 'PDF');
+    createHash('sha256').update(again).digest();
+    sign('sha256', Buffer.alloc(32), { key: p12.privateKey, padding: constants.RSA_PKCS1_PADDING });
+    baseMs = Math.min(baseMs, performance.now() - t2);
+    globalThis.gc?.();
+  }
+  console.log(JSON.stringify({ ms, baseMs, rssBefore, maxRss, size }));
 }
 
 export async function benchPadesBig(fx: PadesFixture, report: Report): Promise<void> {
@@ -86,7 +97,7 @@ export async function benchPadesBig(fx: PadesFixture, report: Report): Promise<v
   const baseMs = Math.min(...runs.map((r) => r.baseMs));
   const mb = best.size / 1e6;
   report({ bench: 'pades.sign.20mb', value: best.ms, unit: 'ms', baseline: baseMs, ratio: best.ms / baseMs, target: 1.5, better: 'lower',
-    note: `${mb.toFixed(1)} MB, 10 pages; baseline read + SHA-256 of the file + one raw RSA-2048 sign; best of 3 fresh processes` });
+    note: `${mb.toFixed(1)} MB, 10 pages, read into a growable buffer as kyso sign does; baseline the same read + SHA-256 of the file + one raw RSA-2048 sign; best of 3 fresh processes` });
   const extra = Math.max(...runs.map((r) => r.maxRss - r.rssBefore));
   report({ bench: 'pades.sign.20mb.rss', value: extra / 1e6, unit: 'MB', baseline: mb, ratio: extra / best.size, target: 2, better: 'lower',
     note: `peak RSS above the process before reading the file (absolute peak ${(Math.max(...runs.map((r) => r.maxRss)) / 1e6).toFixed(0)} MB incl. Node and modules)` });

@@ -1,6 +1,6 @@
 /** CLI plumbing: secrets from env/files, atomic output files, reading inputs with clear errors. */
 import * as fsp from 'node:fs/promises';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KysoError } from '@kyso/core';
@@ -29,6 +29,33 @@ export function readInput(path: string, what: string): Uint8Array {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new KysoError('io', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Reads a file into a resizable buffer with room to grow (`headroom` bytes plus an eighth), so that an
+ * incremental update can be appended in place instead of copying a large PDF (core's
+ * IncrementalUpdate uses the room when it is there).
+ */
+export function readGrowableInput(path: string, what: string, headroom = 4 << 20): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const Growable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+    const ab = new Growable(size, { maxByteLength: size + headroom + Math.ceil(size / 8) });
+    const view = new Uint8Array(ab, 0, size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, view, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === size ? view : view.subarray(0, off);
+  } catch (e) {
+    throw new KysoError('io', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

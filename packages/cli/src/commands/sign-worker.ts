@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isKysoError } from '@kyso/core';
-import { readInput, writeFileAtomicAsync } from '../io.ts';
+import { readGrowableInput, writeFileAtomicAsync } from '../io.ts';
 import { loadIdentity, runPdfSignJob, type PdfSignJob } from './pdf-sign-job.ts';
 
 const { job } = workerData as { job: PdfSignJob };
@@ -25,7 +25,7 @@ port.on('message', async (m: { file: string; out: string; name: string }) => {
   const t0 = performance.now();
   let bytes: Uint8Array;
   try {
-    bytes = (await runPdfSignJob(job, identity, readInput(m.file, 'PDF'))).bytes;
+    bytes = (await runPdfSignJob(job, identity, readGrowableInput(m.file, 'PDF'))).bytes;
   } catch (e) {
     port.postMessage({ next: true });
     port.postMessage({ result: { file: m.name, status: 'error', error: message(e), ms: Math.round(performance.now() - t0) } });

@@ -14,7 +14,7 @@ import { KeyObjectSigner } from '@kyso/server/keys/key-object-signer.ts';
 import { nodeCrypto } from '@kyso/server/crypto/node-crypto.ts';
 import { systemClock } from '@kyso/server/services/system-clock.ts';
 import { signDetachedCades, type CadesLevel } from '@kyso/server/services/file-signing.ts';
-import { AtomicFiles, readInput, readSecret } from '../io.ts';
+import { AtomicFiles, readGrowableInput, readInput, readSecret } from '../io.ts';
 import { EXIT, parse, type Out } from '../cli-kit.ts';
 import { PDF_SIGN_OPTIONS, isPdf, jobFromOptions, loadIdentity, runPdfSignJob } from './pdf-sign-job.ts';
 import { batchSign } from './sign-batch.ts';
@@ -33,7 +33,7 @@ export async function signCommand(args: string[], out: Out): Promise<number> {
   }
   if (positionals.length !== 1) throw new KysoError('invalid-argument', 'give exactly one file to sign');
   const file = positionals[0]!;
-  const data = readInput(file, 'file to sign');
+  const data = v.cades ? readInput(file, 'file to sign') : readGrowableInput(file, 'file to sign');
   if (!v.out) throw new KysoError('invalid-argument', `-o ${v.cades ? 'OUT.p7s' : 'OUT.pdf'} is required`);
   if (v.cades) return cades(file, data, v, out);
   if (!isPdf(data)) throw new KysoError('malformed', `${file} is not a PDF (no %PDF- header): use --cades for a detached CAdES signature (FILE.p7s)`);

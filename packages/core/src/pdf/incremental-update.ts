@@ -148,8 +148,7 @@ export class IncrementalUpdate {
       push(enc.encode(`\nendstream\nendobj\nstartxref\n${xrefOffset}\n%%EOF\n`));
     }
 
-    const bytes = new Uint8Array(position);
-    bytes.set(this.input, 0);
+    const bytes = outputBuffer(this.input, position);
     let at = this.input.length;
     for (const part of parts) { bytes.set(part, at); at += part.length; }
     return { bytes, offsets, rawBodyOffsets };
@@ -167,6 +166,24 @@ export class IncrementalUpdate {
     t.set('Prev', PdfNumber.of(this.prevXref));
     return t;
   }
+}
+
+interface GrowableBuffer { resizable?: boolean; maxByteLength?: number; resize?(n: number): void }
+
+/**
+ * The buffer for input + update. When the input is the whole of a resizable ArrayBuffer with room
+ * (the CLI reads PDFs that way), the update is appended in place — no second copy of a large file,
+ * and the input's buffer becomes the output. Otherwise a new buffer with a copy of the input.
+ */
+function outputBuffer(input: Uint8Array, total: number): Uint8Array {
+  const ab = input.buffer as ArrayBuffer & GrowableBuffer;
+  if (ab.resizable && ab.resize && input.byteOffset === 0 && ab.byteLength === input.length && (ab.maxByteLength ?? 0) >= total) {
+    ab.resize(total);
+    return new Uint8Array(ab, 0, total);
+  }
+  const bytes = new Uint8Array(total);
+  bytes.set(input, 0);
+  return bytes;
 }
 
 function subsections(sorted: number[]): Array<[number, number]> {

@@ -488,6 +488,25 @@ describe('incremental writer', () => {
     assertQpdfNoErrors(bytes);
   });
 
+  test('an input that fills a resizable buffer with room is extended in place; without room it is copied', async () => {
+    const plain = syntheticPdf();
+    const Growable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+    const roomy = new Uint8Array(new Growable(plain.length, { maxByteLength: plain.length + (1 << 20) }), 0, plain.length);
+    roomy.set(plain);
+    const inPlace = await signPdf(roomy);
+    assert.equal(inPlace.bytes.buffer, roomy.buffer, 'the output shares the input buffer');
+    assert.deepEqual(roomy, plain, 'the input view still shows exactly the input bytes');
+    assertIncrementalUpdate(plain, inPlace.bytes);
+    assertPdfsigNewest(inPlace.bytes);
+
+    const tight = new Uint8Array(new Growable(plain.length, { maxByteLength: plain.length + 10 }), 0, plain.length);
+    tight.set(plain);
+    const copied = await signPdf(tight);
+    assert.notEqual(copied.bytes.buffer, tight.buffer, 'no room: a new buffer');
+    assert.deepEqual(copied.bytes.subarray(0, plain.length), plain);
+    assertPdfsigNewest(copied.bytes);
+  });
+
   test('a table file gets an xref table, an xref-stream file a /Type /XRef stream', async (t) => {
     for (const [file, kind] of [['pyhanko__minimal.pdf', 'table'], ['pyhanko__minimal-xref.pdf', 'stream']] as const) {
       const input = corpusBytes(t, 'inputs', file);

@@ -368,6 +368,8 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
   const brValue = `0 ${byteRange[1]} ${byteRange[2]} ${byteRange[3]}]`.padEnd(3 * (BR_WIDTH + 1) + 2, ' ');
   out.set(enc.encode(brValue), brAt);
   if (out[gapStart] !== 0x3c || out[gapEnd - 1] !== 0x3e) throw new KysoError('internal', 'signature placeholder is not where it was written');
+  // Everything written after the build lies inside the update (the input may share the output's buffer).
+  if (brAt < p.input.length || gapStart < p.input.length) throw new KysoError('internal', 'the signature placeholder lies inside the input bytes');
 
   // Guards on the result.
   if (!startsWithBytes(out, p.input)) throw new KysoError('internal', 'the update does not start with the input bytes');
