@@ -9,6 +9,7 @@ import { x509Command } from './commands/x509.ts';
 import { demoCommand } from './commands/demo.ts';
 import { servePkiCommand } from './commands/serve-pki.ts';
 import { signCommand } from './commands/sign.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 export const USAGE = `kyso — digital signatures for government agencies
 
@@ -28,7 +29,15 @@ Usage:
   kyso x509 verify CERT.pem --trust ROOT.pem [--untrusted CHAIN.pem] [--crl FILE]… [--at ISO-TIME] [--json]
   kyso serve-pki --dir DIR [--port 8080] [--host 127.0.0.1] (--pass-env VAR | --pass-file FILE)
                  [--crl-period SECONDS] [--ocsp-validity SECONDS] [--poll-ms MS] [--workers N]
+  kyso sign IN.pdf -o OUT.pdf (--p12 FILE --pass-env VAR | --pkcs11 MODULE --token LABEL --key-label L --pin-env VAR --cert CERT.pem)
+                 [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--preset official|agency|attachment|copy] [--image SIG.png]
+                 [--seal SEAL.png --seal-mm 36] [--anchor TEXT | --page N --rect X,Y,W,H] [--doc-number "15/QĐ-UBND"]
+                 [--doc-date D] [--agency-name TEXT] [--copy-form SY|SL|TrS] [--reason T] [--location T] [--certify 1|2|3]
+                 [--lock all|FIELDS] [--field NAME] [--pdf-pass-env VAR] [--hash SHA-256|SHA-384|SHA-512] [--rsa-padding pkcs1|pss]
+  kyso sign --batch IN_DIR -o OUT_DIR [--workers N] (same options)
   kyso sign FILE --cades -o FILE.p7s --p12 KEY.p12 (--pass-env VAR | --pass-file FILE) [--level B-B|B-T] [--tsa URL]
+  kyso verify FILE.pdf [--trust ROOT.pem]… [--at ISO-TIME] [--offline] [--json] [--report OUT.pdf] [--lang vi|en]
+                 [--pdf-pass-env VAR]   (exit 0 valid, 1 invalid, 2 indeterminate)
   kyso demo      [--dir ./kyso-data]
 
 The CA passphrase (or PKCS#11 PIN) comes from --pass-env VAR, --pass-file FILE or KYSO_CA_PASSPHRASE.
@@ -45,6 +54,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
       case 'demo': return await demoCommand(rest, out);
       case 'serve-pki': return await servePkiCommand(rest, out);
       case 'sign': return await signCommand(rest, out);
+      case 'verify': return await verifyCommand(rest, out);
       case undefined: case 'help': case '--help': case '-h':
         out.stdout(USAGE);
         return cmd === undefined ? EXIT.usage : EXIT.ok;
