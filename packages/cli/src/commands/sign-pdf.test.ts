@@ -4,8 +4,8 @@
  * write: shared/tools/verify-pdf.sh (pdfsig, mutool, openssl, PDFBox, qpdf, render diff), poppler's
  * pdftotext and qpdf's JSON view of the objects.
  *
- * RSA signatures here use --rsa-padding pkcs1: kyso's RSA default is RSASSA-PSS, which MuPDF 1.21
- * (one of verify-pdf.sh's tools) cannot verify, not even when OpenSSL made the signature.
+ * RSA signatures here say --rsa-padding pkcs1 explicitly (kyso's PAdES default since ADR 0006):
+ * MuPDF 1.21 (one of verify-pdf.sh's tools) cannot verify RSASSA-PSS, not even when OpenSSL made it.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
