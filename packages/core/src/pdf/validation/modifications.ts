@@ -31,6 +31,10 @@ import type { ChangeCategory, ModificationAnalysis, ObjectChange } from './repor
 /** A FieldMDP lock (§12.8.2.4 Table 258); `FieldLock` of signature-fields.ts fits. */
 export interface ModificationLock { action: 'All' | 'Include' | 'Exclude'; fields?: string[] }
 
+/**
+ * The rules that hold after a signature (ISO 32000-2 §12.8.2.2 DocMDP of the certification,
+ * §12.8.2.4 FieldMDP of the signature's /Reference or its field's /Lock).
+ */
 export interface ModificationRules {
   /** DocMDP P of the document's certification signature (§12.8.2.2 Table 257); absent: not certified. */
   docMdp?: 1 | 2 | 3;
@@ -38,6 +42,7 @@ export interface ModificationRules {
   locks: ModificationLock[];
 }
 
+/** Input of {@link analyseModifications}: the whole file and where the signed revision ends (§12.8.1 /ByteRange). */
 export interface AnalyseModificationsParams {
   bytes: Uint8Array;
   /** End of the signature's ByteRange: where the signed revision ends. */
@@ -429,7 +434,8 @@ function readUpdateStructure(bytes: Uint8Array, signedEnd: number): UpdateStruct
     try {
       section = readXrefSection(bytes, at);
     } catch (e) {
-      out.problems.push(`the cross-reference section at offset ${at} cannot be read: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      out.problems.push(message.includes(String(at)) ? message : `the cross-reference section at offset ${at}: ${message}`);
       return out;
     }
     out.sections.push(section);
@@ -488,9 +494,10 @@ function unlistedObjects(bytes: Uint8Array, signedEnd: number, structure: Update
   }
   extents.sort((a, b) => a[0] - b[0]);
   const found: Array<{ num: number; gen: number; offset: number }> = [];
+  const decoder = new TextDecoder('latin1'); // one character per byte: indices are offsets
   const scan = (from: number, to: number): void => {
     if (to <= from) return;
-    const text = latin1(bytes, from, to);
+    const text = decoder.decode(bytes.subarray(from, to));
     for (const m of text.matchAll(/(?<![0-9])(\d+)[\0\t\n\f\r ]+(\d+)[\0\t\n\f\r ]+obj\b/g)) {
       const offset = from + m.index!;
       if (!listed.has(offset)) found.push({ num: Number(m[1]), gen: Number(m[2]), offset });
@@ -973,7 +980,7 @@ class ObjectGraph {
 interface Fact {
   category: ChangeCategory;
   finding?: string;
-  /** The form field a form-fields change belongs to (FieldMDP locks name fields). */
+  /** The existing field a form-fields change (or the signing of an empty signature field) belongs to: FieldMDP locks name fields. */
   field?: string;
   text: string;
 }
@@ -1002,6 +1009,17 @@ function oldFieldOf(ctx: Context, field: FieldNode): FieldNode | undefined {
 function signedBefore(ctx: Context, field: FieldNode): boolean {
   const old = oldFieldOf(ctx, field);
   return old !== undefined && asDict(ctx.oldPdf, old.dict.get('V')) !== undefined;
+}
+
+/**
+ * Whether a signature field may take a new appearance and value now: it is new, or it was empty
+ * when signed and holds a signature now (signing an empty field, §12.7.5.5).
+ */
+function signingNow(ctx: Context, field: FieldNode): boolean {
+  if (oldFieldOf(ctx, field) === undefined) return true;
+  const now = (field.num !== null ? ctx.newGraph.fieldByNum.get(field.num) : undefined)
+    ?? ctx.newGraph.fields.find((f) => f.terminal && f.name === field.name && f.isSig === field.isSig);
+  return !signedBefore(ctx, field) && now !== undefined && asDict(ctx.newPdf, now.dict.get('V')) !== undefined;
 }
 
 function describeUsage(u: Usage): string {
@@ -1084,8 +1102,15 @@ function listFacts(ctx: Context, oldArr: PdfArray | undefined, newArr: PdfArray 
   return facts;
 }
 
+/** 'added', 'removed' or 'changed', for one entry of two versions of a dictionary. */
+function entryVerb(oldObj: PdfObject | undefined, newObj: PdfObject | undefined, key: string): string {
+  const had = oldObj instanceof PdfDict && present(oldObj.get(key)) !== undefined;
+  const has = newObj instanceof PdfDict && present(newObj.get(key)) !== undefined;
+  return had && has ? 'changed' : has ? 'added' : 'removed';
+}
+
 function oldAcroForm(ctx: Context): PdfDict | undefined {
-  return asDict(ctx.oldPdf, ctx.oldPdf.context.info.trailer.get('Root') instanceof PdfRef ? asDict(ctx.oldPdf, ctx.oldPdf.context.info.trailer.get('Root'))?.get('AcroForm') : undefined);
+  return asDict(ctx.oldPdf, asDict(ctx.oldPdf, ctx.oldPdf.context.info.trailer.get('Root'))?.get('AcroForm'));
 }
 
 /**
@@ -1118,7 +1143,8 @@ function acroFormFacts(ctx: Context, oldAcro: PdfDict | undefined, newAcro: PdfD
   for (const key of keys) {
     const o = oldAcro?.get(key);
     const n = newAcro?.get(key);
-    if (key === 'Fields') facts.push(...listFacts(ctx, asArray(ctx.oldPdf, o), asArray(ctx.newPdf, n), 'the form field array (/Fields)', 'fields'));
+    if (present(n) === undefined && key !== 'Fields') facts.push({ category: 'other', finding: 'form-changed', text: `form /${key} removed` });
+    else if (key === 'Fields') facts.push(...listFacts(ctx, asArray(ctx.oldPdf, o), asArray(ctx.newPdf, n), 'the form field array (/Fields)', 'fields'));
     else if (key === 'SigFlags') facts.push({ category: 'signature-fields', text: 'form /SigFlags set' });
     else if (key === 'DR') facts.push(...resourceDictFacts(ctx, o, n));
     else if (key === 'DA' || key === 'NeedAppearances' || key === 'Q') facts.push({ category: 'form-fields', text: `form /${key} changed` });
@@ -1139,11 +1165,11 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
       if (kind !== 'modified') return [{ category: 'other', finding: 'catalog-replaced', text: `document catalog ${verb}` }];
       const facts: Fact[] = [];
       for (const key of keys) {
-        if (key === 'DSS' || key === 'Extensions') facts.push({ category: 'validation-data', text: `catalog /${key} ${verb}` });
+        if (key === 'DSS' || key === 'Extensions') facts.push({ category: 'validation-data', text: `catalog /${key} ${entryVerb(oldObj, newObj, key)}` });
         else if (key === 'AcroForm') facts.push(...acroFormFacts(ctx, asDict(ctx.oldPdf, (oldObj as PdfDict).get('AcroForm')), asDict(ctx.newPdf, (newObj as PdfDict).get('AcroForm'))));
         else if (key === 'Metadata') facts.push({ category: 'other', finding: 'metadata-changed', text: 'catalog /Metadata (XMP) replaced' });
         else if (key === 'Pages') facts.push({ category: 'other', finding: 'pages-changed', text: 'catalog /Pages replaced' });
-        else facts.push({ category: 'other', finding: 'catalog-changed', text: `catalog /${key} changed` });
+        else facts.push({ category: 'other', finding: 'catalog-changed', text: `catalog /${key} ${entryVerb(oldObj, newObj, key)}` });
       }
       return facts;
     }
@@ -1169,14 +1195,15 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
       if (kind === 'removed') return [{ category: 'other', finding: 'field-removed', text: `${what} removed` }];
       const facts: Fact[] = [];
       const wasSigned = field.isSig && signedBefore(ctx, field);
+      const signing = field.isSig && signingNow(ctx, field);
       for (const key of keys) {
         if (key === 'Kids') {
           facts.push(...listFacts(ctx, asArray(ctx.oldPdf, (oldObj as PdfDict).get('Kids')), asArray(ctx.newPdf, (newObj as PdfDict).get('Kids')), `the kids of ${what}`, 'fields'));
         } else if (field.isSig) {
           if (key === 'V') facts.push(wasSigned
             ? { category: 'other', finding: 'signature-dictionary-replaced', text: `the signature value (/V) of ${quote(field.name)} replaced` }
-            : { category: 'signature-fields', text: `signature field ${quote(field.name)} signed` });
-          else if ((key === 'AP' || key === 'AS' || key === 'MK' || key === 'F' || key === 'DA') && !wasSigned) facts.push({ category: 'signature-fields', text: `${what}: /${key} set when signed` });
+            : { category: 'signature-fields', field: field.name, text: `signature field ${quote(field.name)} signed` });
+          else if (signing && ['AP', 'AS', 'MK', 'F', 'DA', 'Lock', 'SV'].includes(key)) facts.push({ category: 'signature-fields', text: `${what}: /${key} set when signed` });
           else facts.push({ category: 'other', finding: key === 'AP' ? 'appearance-replaced' : key === 'Lock' ? 'signature-dictionary-replaced' : 'field-changed', text: `${what}: /${key} changed` });
         } else if (key === 'V') {
           facts.push({ category: 'form-fields', finding: 'form-value-changed', field: field.name, text: `value of field ${quote(field.name)} changed` });
@@ -1198,14 +1225,13 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
       return [{ category: 'form-fields', finding: 'form-value-changed', field: u.field!.name, text: `${what} ${verb}` }];
     case 'signature':
       if (kind === 'added' && !signedBefore(ctx, u.field!)) return [{ category: 'signature-fields', text: `${what} added` }];
-      return [{ category: 'other', finding: 'signature-dictionary-replaced', text: `${what} ${verb}` }];
+      return [{ category: 'other', finding: 'signature-dictionary-replaced', text: `${what} ${verb}${kind === 'added' ? ' for a field that was already signed' : ''}` }];
     case 'appearance': {
       if (!u.field) return [{ category: 'annotations', finding: 'annotation-changed', text: `${what} ${verb}` }];
       const field = u.field;
       if (field.isSig) {
-        return signedBefore(ctx, field)
-          ? [{ category: 'other', finding: 'appearance-replaced', text: `${what} ${verb} after the field was signed` }]
-          : [{ category: 'signature-fields', text: `${what} ${verb}` }];
+        if (signingNow(ctx, field)) return [{ category: 'signature-fields', text: `${what} ${verb}` }];
+        return [{ category: 'other', finding: 'appearance-replaced', text: `${what} ${verb} ${signedBefore(ctx, field) ? 'after the field was signed' : 'while the field stays unsigned'}` }];
       }
       return ctx.valueChanged.has(field.name)
         ? [{ category: 'form-fields', finding: 'form-value-changed', field: field.name, text: `${what} ${verb} with the value` }]
@@ -1224,7 +1250,7 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
       for (const key of keys) {
         if (key === 'Annots') facts.push(...listFacts(ctx, asArray(ctx.oldPdf, (oldObj as PdfDict).get('Annots')), asArray(ctx.newPdf, (newObj as PdfDict).get('Annots')), `the annotations of ${what}`, 'annots'));
         else if (key === 'Contents' || key === 'Resources') facts.push({ category: 'other', finding: 'page-content-replaced', text: `${what}: /${key} replaced` });
-        else facts.push({ category: 'other', finding: 'page-changed', text: `${what}: /${key} changed` });
+        else facts.push({ category: 'other', finding: 'page-changed', text: `${what}: /${key} ${entryVerb(oldObj, newObj, key)}` });
       }
       return facts;
     }
@@ -1439,7 +1465,7 @@ export async function analyseModifications(p: AnalyseModificationsParams): Promi
   }
   const unlisted = unlistedObjects(bytes, signedEnd, structure);
   if (unlisted.length) {
-    fail('hidden-objects', `object bod${unlisted.length === 1 ? 'y' : 'ies'} ${unlisted.slice(0, 10).map((o) => `${o.num} ${o.gen} (at ${o.offset})`).join(', ')}${unlisted.length > 10 ? '…' : ''} written after the signature are listed in no cross-reference section`);
+    fail('hidden-objects', `${unlisted.length === 1 ? 'an object body' : `${unlisted.length} object bodies`} written after the signature (${unlisted.slice(0, 10).map((o) => `${o.num} ${o.gen} at ${o.offset}`).join(', ')}${unlisted.length > 10 ? '…' : ''}) ${unlisted.length === 1 ? 'is' : 'are'} listed in no cross-reference section`);
   }
 
   // 5. Pages.
@@ -1458,13 +1484,15 @@ export async function analyseModifications(p: AnalyseModificationsParams): Promi
     fail('pages-changed', 'the page tree of the final document cannot be read');
   }
   if (result.pagesAdded || result.pagesRemoved) {
-    fail('pages-changed', `${result.pagesAdded} page(s) added and ${result.pagesRemoved} removed after the signature`);
+    const counts = [result.pagesAdded ? `${result.pagesAdded} page${result.pagesAdded > 1 ? 's' : ''} added` : '', result.pagesRemoved ? `${result.pagesRemoved} page${result.pagesRemoved > 1 ? 's' : ''} removed` : ''].filter(Boolean);
+    fail('pages-changed', `${counts.join(' and ')} after the signature`);
   }
 
   // 6. The rules.
   const docMdp = rules.docMdp ?? 2;
-  const newSignatures = newGraph.fields.filter((f) => f.isSig && f.terminal && asDict(newPdf, f.dict.get('V')) !== undefined && !signedBefore(ctx, f));
-  const onlyTimeStamps = newSignatures.every((f) => isDocTimeStamp(newPdf, asDict(newPdf, f.dict.get('V'))));
+  // Signature fields created or signed after the signed revision: under P=1 they must all be document time-stamps.
+  const newSignatureFields = newGraph.fields.filter((f) => f.isSig && f.terminal && (oldFieldOf(ctx, f) === undefined || (!signedBefore(ctx, f) && asDict(newPdf, f.dict.get('V')) !== undefined)));
+  const onlyTimeStamps = newSignatureFields.length > 0 && newSignatureFields.every((f) => isDocTimeStamp(newPdf, asDict(newPdf, f.dict.get('V'))));
   const lockedBy = (name: string): boolean => rules.locks.some((l) => {
     if (l.action === 'All') return true;
     const listed = (l.fields ?? []).some((f) => name === f || name.startsWith(`${f}.`));
@@ -1475,6 +1503,8 @@ export async function analyseModifications(p: AnalyseModificationsParams): Promi
       case 'validation-data': break;
       case 'signature-fields':
         if (docMdp === 1 && !onlyTimeStamps) reasons.push(`the certification (DocMDP P=1) permits no change but validation data and document time-stamps: ${f.text}`);
+        // Signing an existing empty signature field changes that field (§12.8.2.4).
+        else if (f.field !== undefined && lockedBy(f.field)) reasons.push(`field ${quote(f.field)} is locked by a FieldMDP lock: ${f.text}`);
         break;
       case 'form-fields':
         if (docMdp === 1) reasons.push(`the certification (DocMDP P=1) permits no form filling: ${f.text}`);
