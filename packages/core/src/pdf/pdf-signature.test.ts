@@ -649,7 +649,8 @@ describe('guards', () => {
     assert.deepEqual(sigs.map((s) => [s.field, s.validation, s.total]).sort(), [['Sig3', 'Signature is Valid.', true], ['Signature1', 'Signature is Valid.', false]]);
     assertQpdfNoErrors(second.bytes);
 
-    // The existing widget (object 9, merged with its field) now has /V, the /Rect and an /AP /N form.
+    // The existing widget (object 9, merged with its field) now has /V and an /AP /N form; it keeps the
+    // /Rect the document's author gave it ([300 180 500 240]), the layout's drawing fitted into it.
     const widgetText = newestObjectText(second.bytes, 9);
     assert.ok(objectsWritten(second.bytes, first.bytes.length).includes(9), 'Sig3 rewritten in the update');
     assert.match(widgetText, new RegExp(`/V\\s+${sigDictNumberOf(second.bytes)}\\s+0\\s+R`));
@@ -657,11 +658,11 @@ describe('guards', () => {
     const field = fieldNamed(pdf, 'Sig3');
     const r = resolveObj(pdf, field.get('Rect'));
     assert.ok(r instanceof PdfArray);
-    assert.deepEqual(r.toArray().map((v) => (v as PdfNumber).value), rect);
+    assert.deepEqual(r.toArray().map((v) => (v as PdfNumber).value), [300, 180, 500, 240]);
     const n = resolveObj(pdf, dictOf(pdf, field.get('AP')).get('N'));
     assert.ok(n instanceof PdfStream, '/AP /N is a stream');
     assert.equal((n.get('Subtype') as PdfName).value, 'Form');
-    assert.deepEqual((resolveObj(pdf, n.get('BBox')) as PdfArray).toArray().map((v) => (v as PdfNumber).value), [0, 0, 200, 80]);
+    assert.deepEqual((resolveObj(pdf, n.get('BBox')) as PdfArray).toArray().map((v) => (v as PdfNumber).value), [0, 0, 200, 60]);
     assert.match(new TextDecoder().decode(n.getDecodedData()), /\/Im1 Do/, 'the appearance draws the image');
     // Sig2 stays empty.
     assert.equal(fieldNamed(pdf, 'Sig2').get('V'), undefined);

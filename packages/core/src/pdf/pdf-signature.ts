@@ -307,6 +307,19 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
     return enc.encode(sigBodyText);
   });
 
+  // An existing field placed by the document's author keeps its place: the appearance is fitted into
+  // its widget's /Rect (only an invisible, zero-size field gets the layout's rectangle).
+  let keepRect = false;
+  if (existing && visible) {
+    const placed = existingWidgetPlacement(pdf, pages, existing);
+    if (placed) {
+      const rot = pageGeometry(pages[placed.pageIndex]!, pdf).rotate;
+      const [w, h] = rot === 90 || rot === 270 ? [placed.rect[3] - placed.rect[1], placed.rect[2] - placed.rect[0]] : [placed.rect[2] - placed.rect[0], placed.rect[3] - placed.rect[1]];
+      visible = { pageIndex: placed.pageIndex, rect: placed.rect, content: fitContent(visible.content, w, h) };
+      keepRect = true;
+    }
+  }
+
   // Widget + field (merged dictionary), page /Annots, AcroForm /Fields and /SigFlags.
   const rect = visible?.rect ?? [0, 0, 0, 0];
   const pageIndex = visible?.pageIndex ?? (existing ? -1 : 0);
@@ -332,11 +345,11 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
     if (widget && widget.dict !== field) {
       if (!widget.ref) throw new KysoError('unsupported', `the widget of "${existing.name}" is a direct object`);
       widget.dict.set('AP', PdfDict.of({ N: apRef }));
-      if (visible) widget.dict.set('Rect', new PdfArray(rect.map((v) => PdfNumber.of(v))));
+      if (visible && !keepRect) widget.dict.set('Rect', new PdfArray(rect.map((v) => PdfNumber.of(v))));
       update.put(widget.ref, widget.dict);
     } else {
       field.set('AP', PdfDict.of({ N: apRef }));
-      if (visible) field.set('Rect', new PdfArray(rect.map((v) => PdfNumber.of(v))));
+      if (visible && !keepRect) field.set('Rect', new PdfArray(rect.map((v) => PdfNumber.of(v))));
     }
     if (visible && page) addToAnnots(pdf, update, page, existing.widgets[0]?.ref ?? existing.fieldRef);
   } else {
@@ -399,6 +412,36 @@ function ensureIndirectPage(pdf: PDF, update: IncrementalUpdate, page: PageInfo)
   update.put(holder.ref, holder.obj);
   page.ref = ref;
   page.holder = { ref, obj: page.dict };
+}
+
+/** The page and /Rect of an existing field's first widget, when it has a visible size. */
+function existingWidgetPlacement(pdf: PDF, pages: PageInfo[], field: SignatureFieldInfo): { pageIndex: number; rect: [number, number, number, number] } | undefined {
+  const w = field.widgets[0];
+  if (!w) return undefined;
+  const r = resolveArray(pdf, w.dict.get('Rect'))?.toArray().map((v) => resolve(pdf, v)).map((v) => (v instanceof PdfNumber ? v.value : NaN));
+  if (!r || r.length !== 4 || r.some((v) => !Number.isFinite(v))) return undefined;
+  const rect: [number, number, number, number] = [Math.min(r[0]!, r[2]!), Math.min(r[1]!, r[3]!), Math.max(r[0]!, r[2]!), Math.max(r[1]!, r[3]!)];
+  if (rect[2] - rect[0] < 1 || rect[3] - rect[1] < 1) return undefined;
+  const pageRef = w.dict.getRef('P');
+  let pageIndex = pageRef ? pages.findIndex((pg) => pg.ref?.objectNumber === pageRef.objectNumber) : -1;
+  if (pageIndex < 0 && w.ref) {
+    pageIndex = pages.findIndex((pg) => (resolveArray(pdf, pg.dict.get('Annots'))?.toArray() ?? []).some((a) => a instanceof PdfRef && a.objectNumber === w.ref!.objectNumber));
+  }
+  return pageIndex < 0 ? undefined : { pageIndex, rect };
+}
+
+/**
+ * The same drawing centred in a width × height box, at its own size when it fits (a seal keeps its
+ * real size in a larger field), else scaled down uniformly to fit the author's field.
+ */
+function fitContent(c: AppearanceContent, width: number, height: number): AppearanceContent {
+  const s = Math.min(1, width / (c.width || 1), height / (c.height || 1));
+  const dx = (width - c.width * s) / 2, dy = (height - c.height * s) / 2;
+  return {
+    width, height,
+    images: c.images.map((im) => ({ ...im, x: dx + im.x * s, y: dy + im.y * s, width: im.width * s, height: im.height * s })),
+    texts: c.texts.map((t) => ({ ...t, x: dx + t.x * s, y: dy + t.y * s, size: t.size * s })),
+  };
 }
 
 function addToAnnots(pdf: PDF, update: IncrementalUpdate, page: PageInfo, widgetRef: PdfRef): void {

@@ -55,6 +55,7 @@ import { CaService, openCaDirectory, type CaDirectory } from './ca-directory.ts'
 import { startPki, type Pki } from './pki.ts';
 import { FrozenClock } from './test-ca.ts';
 import { signPdf } from './pdf-signing.ts';
+import { verifyPdfDocument } from './pdf-verification.ts';
 
 const TOOLS = sharedPath('tools');
 const CORPUS = sharedPath('corpus', 'pdf', 'inputs');
@@ -190,6 +191,7 @@ describe('signPdf over the shared PDF corpus', () => {
   let official: Identity;
   let agency: Identity;
   let rootPem: string;
+  let rootDer: Uint8Array;
   let signatureImage: DecodedImage;
   let sealImage: DecodedImage;
   const manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as { files: ManifestEntry[] };
@@ -220,7 +222,8 @@ describe('signPdf over the shared PDF corpus', () => {
     agency = load((await ca.issue({ profile: 'agency', subject: `CN=${AGENCY_NAME},O=UBND tỉnh Thử`, agencyCode: '000.00.31.H41', key: { kind: 'rsa', bits: 2048 }, p12Password: P12_PASSWORD })).p12);
     assert.equal(official.chain.length, 2, 'the PKCS#12 carries issuing CA and root');
     rootPem = join(work, 'root.pem');
-    writeFileSync(rootPem, encodePem('CERTIFICATE', (await ca.caCertificate('root')).der));
+    rootDer = (await ca.caCertificate('root')).der;
+    writeFileSync(rootPem, encodePem('CERTIFICATE', rootDer));
     pki = await startPki(caDir.deps, ca, { pollMs: 600_000 });
     app = buildPkiApp(pki);
     await app.listen({ port, host: '127.0.0.1' });
@@ -285,6 +288,11 @@ describe('signPdf over the shared PDF corpus', () => {
         // The leader's ByteRange ends where the first output ended: it signed that whole file.
         if (v.covers[r1.fieldName] !== r1.bytes.length) problems.push(`leader signature covers 0..${v.covers[r1.fieldName]}, the first output has ${r1.bytes.length} bytes`);
         if (!seal || !/ profile=B-T( |$)/.test(seal) || !/ tst=OK( |$)/.test(seal)) problems.push(`seal signature (${r2.fieldName}) is not PAdES B-T with a valid time-stamp: ${seal ?? 'no PDFBOX line'}`);
+        // kyso's own validation engine (issue #5): every output of the signing engine passes.
+        const own = await verifyPdfDocument(r2.bytes, { trustAnchors: [rootDer], revocation: 'online', crypto: nodeCrypto, clock, password: entry.password, timeoutMs: 10_000 });
+        if (own.indication !== 'TOTAL_PASSED' || own.signatures.length !== 2 || !own.decree30.complete) {
+          problems.push(`kyso verify: ${own.indication}${own.subIndication ? `/${own.subIndication}` : ''}, ${own.signatures.length} signature(s): ${own.signatures.flatMap((x) => x.reasons).join('; ')} ${own.decree30.notes.join('; ')}`);
+        }
       } catch (e) {
         problems.push(`signPdf threw ${isKysoError(e) ? `KysoError(${e.kind})` : (e as Error).name}: ${(e as Error).message}`);
       }

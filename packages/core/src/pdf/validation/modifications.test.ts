@@ -8,8 +8,9 @@
  *    modification-known-deviations.json; the test fails when that list is stale either way.
  * 2. Synthetic attacks on files signed in-process by kyso (test keys, frozen clock): updates
  *    appended with core's IncrementalUpdate or written byte by byte — content stream, font and
- *    appearance overrides, DSS, second signatures and time-stamps, annotations, form filling with
- *    DocMDP and FieldMDP, the shadow attacks of Mainka et al. (NDSS 2021: hide, replace,
+ *    appearance overrides, DSS, second signatures and time-stamps, document metadata (/Info, XMP,
+ *    catalog /Version), annotations, form filling with DocMDP and FieldMDP, the shadow attacks of
+ *    Mainka et al. (NDSS 2021: hide, replace,
  *    hide-and-replace), objects listed in no cross-reference section, a chain that skips the
  *    signed revision, bytes after %%EOF, unreadable updates, and xref streams with PNG predictors
  *    and compressed objects.
@@ -472,6 +473,141 @@ describe('permitted updates', () => {
     assertVerdict(r, 'allowed');
     assert.deepEqual(r.changes, []);
     assert.equal(r.laterRevisions, 1);
+  });
+});
+
+describe('document metadata (/Info, XMP, catalog /Version): allowed, except under DocMDP P=1', () => {
+  const MOD_DATE = "D:20261128090000+07'00'";
+  /** What Acrobat writes with every save: /ModDate and /Producer of the document information dictionary (object 6). */
+  const touchInfo = (bytes: Uint8Array): Promise<Uint8Array> => update(bytes, (pdf, u) => {
+    const info = dictOf(pdf, 6);
+    info.set('ModDate', PdfString.fromString(MOD_DATE));
+    info.set('Producer', PdfString.fromString('Adobe Acrobat Pro 2024'));
+    u.put(ref(6), info);
+  });
+  const xmp = (date: string): PdfStream => new PdfStream([['Type', PdfName.of('Metadata')], ['Subtype', PdfName.of('XML')]], enc.encode(
+    '<?xpacket begin="\u00ef\u00bb\u00bf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    + `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"><xmp:ModifyDate>${date}</xmp:ModifyDate></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`,
+  ));
+  /** The base document with a catalog /Metadata XMP stream, before signing. */
+  const withXmp = (): Promise<Uint8Array> => update(basePdf().bytes, (pdf, u) => {
+    const catalog = dictOf(pdf, 1);
+    catalog.set('Metadata', u.add(xmp('2026-11-27T10:00:00+07:00')));
+    u.put(ref(1), catalog);
+  });
+  const metadataRef = async (bytes: Uint8Array): Promise<PdfRef> => {
+    const m = dictOf(await PDF.load(bytes.slice()), 1).get('Metadata');
+    assert.ok(m instanceof PdfRef);
+    return m;
+  };
+
+  test('/Info /ModDate and /Producer changed after a signature: allowed as metadata; disallowed under DocMDP P=1', async () => {
+    const signed = await sign(basePdf().bytes);
+    const out = await touchInfo(signed);
+    const r = await analyse(out, signed.length);
+    assertVerdict(r, 'allowed', ['metadata-changed']);
+    assert.deepEqual(r.categories, ['metadata']);
+    assert.deepEqual(r.changes.map((c) => [c.object, c.kind, c.category, c.role, c.keys]), [[6, 'modified', 'metadata', 'document information dictionary (/Info)', ['ModDate', 'Producer']]], explain(r));
+    assert.ok(!r.findings.includes('object-overridden'), explain(r));
+    for (const rules of [{ docMdp: 2 as const }, { docMdp: 3 as const }, { locks: [{ action: 'All' as const }] }]) assertVerdict(await analyse(out, signed.length, rules), 'allowed');
+
+    for (const p of [1, 2] as const) {
+      const certified = await sign(basePdf().bytes, { certify: p });
+      const rules = { docMdp: docMdpPermission(await PDF.load(certified.slice())) };
+      const rc = await analyse(await touchInfo(certified), certified.length, rules);
+      assertVerdict(rc, p === 1 ? 'disallowed' : 'allowed', ['metadata-changed']);
+      assert.deepEqual(rc.categories, ['metadata']);
+      if (p === 1) assert.ok(rc.reasons.some((x) => /DocMDP P=1/.test(x) && /\/Info/.test(x)), explain(rc));
+    }
+  });
+
+  test('a new /Info object named by the trailer: metadata, allowed', async () => {
+    const signed = await sign(basePdf().bytes);
+    const out = await update(signed, (pdf, u) => {
+      pdf.context.info.trailer.set('Info', u.add(PdfDict.of({ Producer: PdfString.fromString('DocuSign'), ModDate: PdfString.fromString(MOD_DATE) })));
+    });
+    const r = await analyse(out, signed.length);
+    assertVerdict(r, 'allowed', ['metadata-changed']);
+    assert.deepEqual(r.categories, ['metadata']);
+    assert.ok(r.changes.some((c) => c.kind === 'added' && c.category === 'metadata' && c.role === 'document information dictionary (/Info)'), explain(r));
+    assertVerdict(await analyse(out, signed.length, { docMdp: 1 }), 'disallowed', ['metadata-changed']);
+  });
+
+  test('an object unreferenced when signed that becomes /Info: metadata, not shadow "hide"', async () => {
+    let spare: PdfRef | undefined;
+    const input = await update(basePdf().bytes, (_pdf, u) => { spare = u.add(PdfDict.of({ Title: PdfString.fromString('Spare') })); });
+    const signed = await sign(input);
+    const out = await update(signed, (pdf) => { pdf.context.info.trailer.set('Info', spare!); });
+    const r = await analyse(out, signed.length);
+    assertVerdict(r, 'allowed');
+    assert.deepEqual(r.categories, ['metadata']);
+    assert.ok(!r.findings.includes('shadow-hide'), explain(r));
+  });
+
+  test('the XMP metadata stream replaced, or the catalog /Metadata re-pointed: allowed as metadata; disallowed under P=1', async () => {
+    const signed = await sign(await withXmp());
+    const xmpRef = await metadataRef(signed);
+    const replaced = await update(signed, (_pdf, u) => u.put(xmpRef, xmp('2026-11-28T09:00:00+07:00')));
+    const r1 = await analyse(replaced, signed.length);
+    assertVerdict(r1, 'allowed', ['metadata-changed']);
+    assert.deepEqual(r1.categories, ['metadata']);
+    assert.deepEqual(r1.changes.map((c) => [c.object, c.category, c.role, c.keys]), [[xmpRef.objectNumber, 'metadata', 'XMP metadata', ['(stream data)']]], explain(r1));
+    assertVerdict(await analyse(replaced, signed.length, { docMdp: 1 }), 'disallowed', ['metadata-changed']);
+
+    const repointed = await update(signed, (pdf, u) => {
+      const catalog = dictOf(pdf, 1);
+      catalog.set('Metadata', u.add(xmp('2026-11-28T09:00:00+07:00')));
+      u.put(ref(1), catalog);
+    });
+    const r2 = await analyse(repointed, signed.length);
+    assertVerdict(r2, 'allowed', ['metadata-changed']);
+    assert.deepEqual(r2.categories, ['metadata']);
+    assert.ok(r2.changes.some((c) => c.object === 1 && c.category === 'metadata' && c.keys?.includes('Metadata')), explain(r2));
+    assertVerdict(await analyse(repointed, signed.length, { docMdp: 1 }), 'disallowed');
+  });
+
+  test('the catalog /Version raised: metadata; lowered below the header: a catalog change', async () => {
+    const signed = await sign(basePdf().bytes); // %PDF-1.7
+    const setVersion = (v: string): Promise<Uint8Array> => update(signed, (pdf, u) => {
+      const catalog = dictOf(pdf, 1);
+      catalog.set('Version', PdfName.of(v));
+      u.put(ref(1), catalog);
+    });
+    const raised = await analyse(await setVersion('2.0'), signed.length);
+    assertVerdict(raised, 'allowed', ['metadata-changed']);
+    assert.deepEqual(raised.categories, ['metadata']);
+    assert.ok(raised.changes.some((c) => c.object === 1 && /\/Version raised to 2\.0/.test(c.description)), explain(raised));
+    assertVerdict(await analyse(await setVersion('2.0'), signed.length, { docMdp: 1 }), 'disallowed');
+    const lowered = await analyse(await setVersion('1.4'), signed.length);
+    assertVerdict(lowered, 'disallowed', ['catalog-changed']);
+    assert.deepEqual(lowered.categories, ['other']);
+  });
+
+  test("iText's /ITXT stamp on the page tree root is metadata; with another page tree change it is not enough", async () => {
+    const signed = await sign(basePdf({ pages: 2 }).bytes);
+    const stamp = (count?: number): Promise<Uint8Array> => update(signed, (pdf, u) => {
+      const pages = dictOf(pdf, 2);
+      pages.set('ITXT', PdfString.fromString('5.0.0'));
+      if (count !== undefined) { pages.set('Kids', new PdfArray([ref(3)])); pages.set('Count', PdfNumber.of(count)); }
+      u.put(ref(2), pages);
+    });
+    const ok = await analyse(await stamp(), signed.length);
+    assertVerdict(ok, 'allowed', ['metadata-changed']);
+    assert.deepEqual(ok.categories, ['metadata']);
+    assertVerdict(await analyse(await stamp(1), signed.length), 'disallowed', ['pages-changed']);
+  });
+
+  test('an object that is both /Info data and page content stays page content', async () => {
+    const input = await update(basePdf().bytes, (pdf, u) => {
+      const info = dictOf(pdf, 6);
+      info.set('Note', ref(4));
+      u.put(ref(6), info);
+    });
+    const signed = await sign(input);
+    const out = await update(signed, (_pdf, u) => u.put(ref(4), new PdfStream([], enc.encode(HIDDEN_TEXT))));
+    const r = await analyse(out, signed.length, { docMdp: 3 });
+    assertVerdict(r, 'disallowed', ['page-content-replaced', 'shadow-replace']);
+    assert.equal(r.changes.find((c) => c.object === 4)?.category, 'other', explain(r));
   });
 });
 

@@ -14,6 +14,12 @@
  * DSS…); an object used in two places must be a permitted change in both (an appearance stream also
  * drawn as a page XObject is page content).
  *
+ * Document metadata — the document information dictionary (/Info, §14.3.3), the catalog's XMP
+ * stream (/Metadata, §14.3.2), a raised catalog /Version (§7.2.2) and iText's private version stamp
+ * /ITXT on a page tree node — is rendered by no viewer; signing software rewrites it with every
+ * update (/ModDate, /Producer), and DSS, pyHanko and Acrobat accept it. It is its own category,
+ * permitted except under a certification with DocMDP P=1.
+ *
  * Beyond the objects the update lists: content the update makes visible that existed unreferenced
  * in the signed revision (shadow "hide"), an update that points into the signed bytes for objects it
  * redefines or does not continue at the signed revision's cross-reference section (shadow
@@ -51,7 +57,8 @@ export interface AnalyseModificationsParams {
   rules: ModificationRules;
 }
 
-const CATEGORY_ORDER: ChangeCategory[] = ['validation-data', 'signature-fields', 'form-fields', 'annotations', 'other'];
+/** Report order, from changes that leave the content as signed to changes of it; an object takes the latest category of its changes. */
+const CATEGORY_ORDER: ChangeCategory[] = ['validation-data', 'metadata', 'signature-fields', 'form-fields', 'annotations', 'other'];
 const worse = (a: ChangeCategory, b: ChangeCategory): ChangeCategory => (CATEGORY_ORDER.indexOf(a) >= CATEGORY_ORDER.indexOf(b) ? a : b);
 
 // ---- bytes -----------------------------------------------------------------------------------------
@@ -993,6 +1000,8 @@ interface Context {
   /** Non-signature fields whose value (/V, or a widget's /AS) changed. */
   valueChanged: Set<string>;
   cmp: Comparer;
+  /** The version in the file header (%PDF-1.7), which the catalog /Version may raise (§7.2.2). */
+  headerVersion?: string;
 }
 
 const quote = (s: string): string => `"${s}"`;
@@ -1167,7 +1176,11 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
       for (const key of keys) {
         if (key === 'DSS' || key === 'Extensions') facts.push({ category: 'validation-data', text: `catalog /${key} ${entryVerb(oldObj, newObj, key)}` });
         else if (key === 'AcroForm') facts.push(...acroFormFacts(ctx, asDict(ctx.oldPdf, (oldObj as PdfDict).get('AcroForm')), asDict(ctx.newPdf, (newObj as PdfDict).get('AcroForm'))));
-        else if (key === 'Metadata') facts.push({ category: 'other', finding: 'metadata-changed', text: 'catalog /Metadata (XMP) replaced' });
+        else if (key === 'Metadata') {
+          const verb = entryVerb(oldObj, newObj, key);
+          facts.push({ category: 'metadata', finding: 'metadata-changed', text: `catalog /Metadata (XMP) ${verb === 'changed' ? 'replaced' : verb}` });
+        }
+        else if (key === 'Version') facts.push(versionFact(ctx, oldObj as PdfDict, newObj as PdfDict));
         else if (key === 'Pages') facts.push({ category: 'other', finding: 'pages-changed', text: 'catalog /Pages replaced' });
         else facts.push({ category: 'other', finding: 'catalog-changed', text: `catalog /${key} ${entryVerb(oldObj, newObj, key)}` });
       }
@@ -1254,8 +1267,22 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
       }
       return facts;
     }
-    case 'page-tree':
-      return [{ category: 'other', finding: kind === 'modified' && !keys.includes('Kids') && !keys.includes('Count') ? 'page-changed' : 'pages-changed', text: `${what} ${verb}` }];
+    case 'page-tree': {
+      const facts: Fact[] = [];
+      let rest = keys;
+      // iText's version stamp (/ITXT (5.0.0)) on the page tree root: a private string no reader uses.
+      if (kind === 'modified' && keys.includes('ITXT')) {
+        const value = (newObj as PdfDict).get('ITXT');
+        if (present(value) === undefined || value instanceof PdfString) {
+          facts.push({ category: 'metadata', finding: 'metadata-changed', text: `${what}: iText version stamp /ITXT ${entryVerb(oldObj, newObj, 'ITXT')}` });
+          rest = keys.filter((k) => k !== 'ITXT');
+          if (rest.length === 0) return facts;
+        }
+      }
+      const restVerb = rest === keys ? verb : `changed (${rest.map((k) => `/${k}`).join(', ')})`;
+      facts.push({ category: 'other', finding: kind === 'modified' && !rest.includes('Kids') && !rest.includes('Count') ? 'page-changed' : 'pages-changed', text: `${what} ${restVerb}` });
+      return facts;
+    }
     case 'page-content':
     case 'resources':
       return [{ category: 'other', finding: 'page-content-replaced', text: `${what} ${verb}` }];
@@ -1264,9 +1291,8 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
     case 'xobject':
       return [{ category: 'other', finding: 'xobject-replaced', text: `${what} ${verb}` }];
     case 'info':
-      return [{ category: 'other', finding: 'info-changed', text: `${what} ${verb}` }];
     case 'metadata':
-      return [{ category: 'other', finding: 'metadata-changed', text: `${what} ${verb}` }];
+      return [{ category: 'metadata', finding: 'metadata-changed', text: `${what} ${verb}` }];
     case 'structure':
       return [{ category: 'other', finding: 'structure-changed', text: `${what} ${verb}` }];
     case 'encrypt':
@@ -1274,6 +1300,35 @@ function usageFacts(ctx: Context, u: Usage, kind: ObjectChange['kind'], oldObj: 
     case 'catalog-entry':
       return [{ category: 'other', finding: 'catalog-changed', text: `${what} ${verb}` }];
   }
+}
+
+/** "1.7" → 1007; undefined for anything that is not a version number. */
+function versionNumber(v: string | undefined): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})$/.exec(v ?? '');
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : undefined;
+}
+
+/**
+ * The catalog /Version (§7.2.2: it overrides the header when later) changed: raising it (or setting
+ * it to the version the document already had) is metadata; lowering or removing it, or a value that
+ * is no version, is a change of the catalog.
+ */
+function versionFact(ctx: Context, oldCatalog: PdfDict, newCatalog: PdfDict): Fact {
+  const oldName = nameOf(ctx.oldPdf, oldCatalog.get('Version'));
+  const newName = nameOf(ctx.newPdf, newCatalog.get('Version'));
+  const before = [versionNumber(ctx.headerVersion), versionNumber(oldName)].filter((v): v is number => v !== undefined);
+  const was = before.length ? Math.max(...before) : undefined;
+  const now = versionNumber(newName);
+  if (now !== undefined && was !== undefined && now >= was) {
+    const from = oldName !== undefined ? `was ${oldName}` : `the header says ${ctx.headerVersion}`;
+    return { category: 'metadata', finding: 'metadata-changed', text: `catalog /Version ${now > was ? 'raised' : 'set'} to ${newName} (${from})` };
+  }
+  return { category: 'other', finding: 'catalog-changed', text: `catalog /Version ${entryVerb(oldCatalog, newCatalog, 'Version')}${newName !== undefined ? ` to ${newName}` : ''}` };
+}
+
+/** The version of the %PDF-x.y header (§7.5.2), looked for in the first 1024 bytes as readers do. */
+function headerVersionOf(bytes: Uint8Array): string | undefined {
+  return /%PDF-(\d{1,3}\.\d{1,3})/.exec(latin1(bytes, 0, 1024))?.[1];
 }
 
 const USAGE_PRIORITY: UsageKind[] = [
@@ -1288,11 +1343,12 @@ const VISIBLE_CONTENT = new Set<string>(['page-content-replaced', 'xobject-repla
 
 /**
  * Compares the revision a signature covers with the whole file and judges the difference by the
- * signature's rules: validation data (DSS, extensions) and new signatures are always permitted —
- * under DocMDP P=1 only validation data and document time-stamps; filling form fields only under
- * P=2 or 3 (a document without certification is judged as P=2, the permissions approval signatures
- * leave, as Acrobat and pyHanko do) and not for a field a FieldMDP lock covers; annotations only
- * under P=3; anything else never (ISO 32000-2 §12.8.2.2 Table 257, §12.8.2.4).
+ * signature's rules: validation data (DSS, extensions), document metadata (/Info, XMP, a raised
+ * /Version) and new signatures are always permitted — under DocMDP P=1 only validation data and
+ * document time-stamps; filling form fields only under P=2 or 3 (a document without certification
+ * is judged as P=2, the permissions approval signatures leave, as Acrobat and pyHanko do) and not
+ * for a field a FieldMDP lock covers; annotations only under P=3; anything else never (ISO 32000-2
+ * §12.8.2.2 Table 257, §12.8.2.4).
  *
  * Never throws for a damaged file: what cannot be read is an 'unparseable-update' finding and a
  * 'disallowed' verdict.
@@ -1381,7 +1437,7 @@ export async function analyseModifications(p: AnalyseModificationsParams): Promi
     });
     if (!sameValue(vOld, vNew, { cmp }) || asChanged) valueChanged.add(f.name);
   }
-  const ctx: Context = { oldPdf, newPdf, oldGraph, newGraph, valueChanged, cmp };
+  const ctx: Context = { oldPdf, newPdf, oldGraph, newGraph, valueChanged, cmp, headerVersion: headerVersionOf(bytes) };
 
   // 3. Every object a later section names, compared with the signed revision.
   const candidates = [...structure.entries.values()].filter((e) => e.num !== 0).sort((a, b) => a.num - b.num);
@@ -1460,6 +1516,8 @@ export async function analyseModifications(p: AnalyseModificationsParams): Promi
     if (oldObj !== undefined && !oldGraph.usages.has(num)) {
       const usages = [...newGraph.usages.get(num)!.values()];
       if (usages.every((u) => u.kind === 'dss' || u.kind === 'extensions')) continue;
+      // Document metadata is drawn nowhere: an unreferenced object that becomes /Info or XMP is a metadata change.
+      if (usages.every((u) => u.kind === 'info' || u.kind === 'metadata')) { record(num, 0, 'added', undefined, newObj, []); continue; }
       record(num, 0, 'added', undefined, newObj, [], [{ category: 'other', finding: 'shadow-hide', text: `object ${num} was in the signed revision but referenced nowhere; a later update shows it as ${describeUsage(usages[0]!)}` }]);
     }
   }
@@ -1501,6 +1559,9 @@ export async function analyseModifications(p: AnalyseModificationsParams): Promi
   for (const f of facts) {
     switch (f.category) {
       case 'validation-data': break;
+      case 'metadata':
+        if (docMdp === 1) reasons.push(`the certification (DocMDP P=1) permits no change but validation data and document time-stamps: ${f.text}`);
+        break;
       case 'signature-fields':
         if (docMdp === 1 && !onlyTimeStamps) reasons.push(`the certification (DocMDP P=1) permits no change but validation data and document time-stamps: ${f.text}`);
         // Signing an existing empty signature field changes that field (§12.8.2.4).

@@ -26,7 +26,18 @@ export type SubIndication =
   | 'TRY_LATER'                 // revocation status not available now
   | 'SIGNED_DATA_NOT_FOUND';
 
-export type ChangeCategory = 'validation-data' | 'signature-fields' | 'form-fields' | 'annotations' | 'other';
+/**
+ * Class of a change after a signature, from the most to the least permitted:
+ * - 'validation-data': DSS/VRI (certificates, OCSP responses, CRLs, time-stamps), /Extensions — always permitted;
+ * - 'metadata': the document information dictionary (/Info: /ModDate, /Producer…, or a new /Info),
+ *   the catalog's XMP stream (/Metadata, changed or re-pointed), a raised catalog /Version, iText's
+ *   /ITXT stamp — rendered by no viewer, permitted except under DocMDP P=1;
+ * - 'signature-fields': new or newly signed signature fields, their widgets and signature values;
+ * - 'form-fields': form field values and their appearances (DocMDP P=2/3, FieldMDP locks);
+ * - 'annotations': added, changed or removed annotations (DocMDP P=3 only);
+ * - 'other': anything else (page content, fonts, images, the page tree, the structure tree, the catalog…) — never permitted.
+ */
+export type ChangeCategory = 'validation-data' | 'metadata' | 'signature-fields' | 'form-fields' | 'annotations' | 'other';
 
 /** One object that differs between the signed revision and the final file. */
 export interface ObjectChange {
@@ -56,7 +67,7 @@ export interface ModificationAnalysis {
    * Named findings: 'appended-content', 'shadow-hide', 'shadow-replace', 'shadow-hide-and-replace',
    * 'object-overridden', 'page-content-replaced', 'xobject-replaced', 'font-replaced',
    * 'appearance-replaced', 'form-value-changed', 'pages-changed', 'signature-dictionary-replaced',
-   * 'hidden-objects', 'unparseable-update'…
+   * 'hidden-objects', 'unparseable-update', 'metadata-changed' (/Info, XMP or /Version updated)…
    */
   findings: string[];
   /** 'none': no later revision; 'allowed': only changes the signature's rules permit; 'disallowed'. */

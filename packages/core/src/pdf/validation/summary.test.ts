@@ -127,6 +127,19 @@ function withDocTimestamp(): DocumentReport {
   return r;
 }
 
+/** The passing document, the seal's update also rewriting /Info /ModDate and the XMP metadata (as Acrobat does): allowed. */
+function metadataUpdated(): DocumentReport {
+  const r = passing();
+  const m = r.signatures[0]!.modifications;
+  m.changes.push(
+    { object: 5, generation: 0, kind: 'modified', category: 'metadata', role: 'XMP metadata', keys: ['(stream data)'], description: 'XMP metadata changed (stream data)' },
+    { object: 6, generation: 0, kind: 'modified', category: 'metadata', role: 'document information dictionary (/Info)', keys: ['ModDate'], description: 'document information dictionary (/Info) changed (/ModDate)' },
+  );
+  m.categories = ['metadata', 'signature-fields'];
+  m.findings = ['metadata-changed'];
+  return r;
+}
+
 /** No signature at all: TOTAL_FAILED / SIGNED_DATA_NOT_FOUND. */
 function unsigned(): DocumentReport {
   const r = passing();
@@ -141,7 +154,7 @@ function unsigned(): DocumentReport {
   return r;
 }
 
-const FIXTURES: Record<string, () => DocumentReport> = { passing, hashFailure, noChain, disallowedChanges, withDocTimestamp, unsigned };
+const FIXTURES: Record<string, () => DocumentReport> = { passing, hashFailure, noChain, disallowedChanges, withDocTimestamp, metadataUpdated, unsigned };
 const LANGS: ReportLang[] = ['vi', 'en'];
 
 /** Every code in a report the summary must translate. */
@@ -268,6 +281,23 @@ describe('summariseReport', () => {
     const tsBlock = vi.slice(vi.indexOf('Dấu thời gian văn bản 3/3'));
     assert.ok(!tsBlock.includes('Loại chữ ký') && !tsBlock.includes('Thời điểm ký do người ký ghi'), tsBlock);
     assert.ok(summariseReport(r, 'en').includes('All 2 signatures and 1 document time-stamp on the document are valid.'));
+  });
+
+  test('document metadata updated after signing: allowed, shown without a warning', () => {
+    const r = metadataUpdated();
+    const vi = summariseReport(r, 'vi');
+    assert.equal(firstLine(vi), 'KẾT LUẬN: Văn bản hợp lệ.');
+    for (const s of [
+      'Nội dung văn bản không bị thay đổi sau khi ký; các lần cập nhật sau đó chỉ là ký tiếp, bổ sung dữ liệu kiểm tra chữ ký hoặc cập nhật thông tin mô tả tệp.',
+      'Đánh giá: có thay đổi sau khi ký, nhưng đều là thay đổi được phép', CHANGE_CATEGORY_TEXT.metadata.vi, FINDING_TEXT['metadata-changed']!.vi,
+    ]) assert.ok(vi.includes(s), `summary contains "${s}":\n${vi}`);
+    const en = summariseReport(r, 'en');
+    assert.ok(en.includes('the later updates only add signatures or validation data, or update the document metadata'), en);
+    assert.ok(en.includes(CHANGE_CATEGORY_TEXT.metadata.en), en);
+    const rows = describeReport(r, 'vi').sections.flatMap((s) => s.groups.flatMap((g) => g.rows));
+    for (const text of [CHANGE_CATEGORY_TEXT.metadata.vi, FINDING_TEXT['metadata-changed']!.vi]) assert.equal(rows.find((x) => x.value === text)?.tone, 'neutral', text);
+    // Objects are listed only for disallowed changes.
+    assert.ok(!vi.includes('đối tượng 6 0'), vi);
   });
 
   test('a file without any signature', () => {

@@ -149,8 +149,12 @@ export const FINDING_TEXT: Readonly<Record<string, Phrase>> = {
   'catalog-changed': { vi: 'danh mục gốc của tệp đã bị thay đổi', en: 'the document catalog was changed' },
   'catalog-replaced': { vi: 'danh mục gốc của tệp đã bị thay thế', en: 'the document catalog was replaced' },
   'structure-changed': { vi: 'cấu trúc logic của văn bản đã bị thay đổi', en: 'the logical structure of the document was changed' },
+  'metadata-changed': {
+    vi: 'thông tin mô tả tệp (metadata: tác giả, ngày sửa, phần mềm tạo) đã được cập nhật',
+    en: 'the document metadata (author, modification date, producer) was updated',
+  },
+  // Reports written before the 'metadata' category named /Info changes so.
   'info-changed': { vi: 'thông tin mô tả của tệp (/Info) đã thay đổi', en: 'the document information (/Info) changed' },
-  'metadata-changed': { vi: 'siêu dữ liệu (metadata) của tệp đã thay đổi', en: 'the metadata of the file changed' },
   'encryption-changed': { vi: 'thông tin mã hóa của tệp đã bị thay đổi', en: 'the encryption of the file was changed' },
 };
 
@@ -159,6 +163,10 @@ export const CHANGE_CATEGORY_TEXT: Readonly<Record<ChangeCategory, Phrase>> = {
   'validation-data': {
     vi: 'bổ sung dữ liệu kiểm tra chữ ký (chứng thư, thông tin thu hồi, dấu thời gian) — không làm thay đổi nội dung',
     en: 'validation data added (certificates, revocation data, time-stamps) — the content is not changed',
+  },
+  metadata: {
+    vi: 'thông tin mô tả tệp (metadata: tác giả, ngày sửa, phần mềm tạo)',
+    en: 'document metadata (author, modification date, producer)',
   },
   'signature-fields': {
     vi: 'thêm hoặc ký vào ô chữ ký (ví dụ: ký tiếp, đóng dấu)',
@@ -609,6 +617,9 @@ function formatGroup(s: SignatureReport, t: Tr): ReportGroup {
   return { title: t({ vi: 'Định dạng chữ ký', en: 'Signature format' }), rows };
 }
 
+/** Categories that leave the signed content as it was: shown without a warning tone. */
+const CONTENT_KEPT: ReadonlySet<ChangeCategory> = new Set(['validation-data', 'metadata', 'signature-fields']);
+
 /**
  * The objects worth naming: only for disallowed changes (allowed ones are described by their
  * categories) and never the validation data, which changes no content.
@@ -629,10 +640,10 @@ function changesGroup(s: SignatureReport, t: Tr, lang: ReportLang): ReportGroup 
     rows.push({ label, value: t({ vi: 'có thay đổi KHÔNG được phép sau khi ký', en: 'changed after signing in a way that is NOT allowed' }), tone: 'failed' });
   }
   if (m.laterRevisions > 0) rows.push({ label: t({ vi: 'Số lần cập nhật sau khi ký', en: 'Updates after signing' }), value: String(m.laterRevisions) });
-  for (const c of m.categories) rows.push({ label: '', value: changeCategoryText(c, lang), tone: c === 'validation-data' || c === 'signature-fields' ? 'neutral' : 'indeterminate' });
+  for (const c of m.categories) rows.push({ label: '', value: changeCategoryText(c, lang), tone: CONTENT_KEPT.has(c) ? 'neutral' : 'indeterminate' });
   if (m.pagesAdded > 0) rows.push({ label: '', value: t({ vi: `đã thêm ${m.pagesAdded} trang`, en: `${m.pagesAdded} page${m.pagesAdded === 1 ? '' : 's'} added` }), tone: 'failed' });
   if (m.pagesRemoved > 0) rows.push({ label: '', value: t({ vi: `đã xóa ${m.pagesRemoved} trang`, en: `${m.pagesRemoved} page${m.pagesRemoved === 1 ? '' : 's'} removed` }), tone: 'failed' });
-  for (const f of m.findings) rows.push({ label: '', value: findingText(f, lang), tone: m.verdict === 'disallowed' ? 'failed' : 'indeterminate' });
+  for (const f of m.findings) rows.push({ label: '', value: findingText(f, lang), tone: m.verdict === 'disallowed' ? 'failed' : f === 'metadata-changed' ? 'neutral' : 'indeterminate' });
   const listed = listedChanges(s);
   for (const c of listed.slice(0, MAX_LISTED_CHANGES)) {
     rows.push({
@@ -797,11 +808,16 @@ function overallVerdict(report: DocumentReport, lang: ReportLang): ReportView['v
     const later = sigs.flatMap((s) => s.modifications.categories);
     if (sigs.every((s) => s.modifications.verdict === 'none') && later.length === 0) {
       details.push(t({ vi: 'Văn bản không bị thay đổi sau khi ký.', en: 'The document was not altered after it was signed.' }));
-    } else if (later.every((c) => c === 'signature-fields' || c === 'validation-data')) {
-      details.push(t({
-        vi: 'Nội dung văn bản không bị thay đổi sau khi ký; các lần cập nhật sau đó chỉ là ký tiếp hoặc bổ sung dữ liệu kiểm tra chữ ký.',
-        en: 'The content was not altered after signing; the later updates only add signatures or validation data.',
-      }));
+    } else if (later.every((c) => CONTENT_KEPT.has(c))) {
+      details.push(later.includes('metadata')
+        ? t({
+          vi: 'Nội dung văn bản không bị thay đổi sau khi ký; các lần cập nhật sau đó chỉ là ký tiếp, bổ sung dữ liệu kiểm tra chữ ký hoặc cập nhật thông tin mô tả tệp.',
+          en: 'The content was not altered after signing; the later updates only add signatures or validation data, or update the document metadata.',
+        })
+        : t({
+          vi: 'Nội dung văn bản không bị thay đổi sau khi ký; các lần cập nhật sau đó chỉ là ký tiếp hoặc bổ sung dữ liệu kiểm tra chữ ký.',
+          en: 'The content was not altered after signing; the later updates only add signatures or validation data.',
+        }));
     } else {
       details.push(t({ vi: 'Các thay đổi sau khi ký đều là thay đổi được phép.', en: 'The changes made after signing are all allowed ones.' }));
     }

@@ -58,9 +58,15 @@ const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a
 function digestRanges(crypto: CryptoPort, hash: HashName, bytes: Uint8Array, br: readonly number[]): Uint8Array {
   const parts = [bytes.subarray(br[0]!, br[0]! + br[1]!), bytes.subarray(br[2]!, br[2]! + br[3]!)];
   if (crypto.digestParts) return crypto.digestParts(hash, parts);
-  const all = new Uint8Array(br[1]! + br[3]!);
-  all.set(parts[0]!, 0); all.set(parts[1]!, br[1]!);
-  return crypto.digest(hash, all);
+  return crypto.digest(hash, rangeBytes(bytes, br));
+}
+
+/** The two ByteRange parts joined, as far as they lie inside the file (what a signature without signed attributes covers). */
+function rangeBytes(bytes: Uint8Array, br: readonly number[]): Uint8Array {
+  const a = bytes.subarray(br[0]!, br[0]! + br[1]!), b = bytes.subarray(br[2]!, br[2]! + br[3]!);
+  const all = new Uint8Array(a.length + b.length);
+  all.set(a, 0); all.set(b, a.length);
+  return all;
 }
 
 function summary(c: ParsedCertificate, crypto: CryptoPort): CertificateSummary {
@@ -138,12 +144,47 @@ function gapContents(bytes: Uint8Array, br: [number, number, number, number]): {
   const raw = new Uint8Array(compact.length >> 1);
   for (let i = 0; i < raw.length; i++) raw[i] = parseInt(compact.substr(i * 2, 2), 16);
   if (raw.every((x) => x === 0)) return { der: raw, problem: 'the signature value is empty (all zeros): nothing was signed' };
+  return { der: cmsPrefix(raw) };
+}
+
+/**
+ * The CMS at the start of a /Contents value without the padding or anything else after it: one DER
+ * TLV, or one BER TLV (many signers write indefinite lengths, X.690 §8.1.3.6; the CMS parser
+ * normalises them). Undelimitable bytes are returned whole, for the CMS parser to report.
+ */
+function cmsPrefix(raw: Uint8Array): Uint8Array {
   try {
-    const t = readTlv(raw, 0);
-    return { der: raw.subarray(0, t.end) };
+    return raw.subarray(0, readTlv(raw, 0).end);
   } catch {
-    return { der: raw, problem: raw.every((x) => x === 0) ? 'the signature value is empty (all zeros)' : 'the signature value is not DER' };
+    const end = berEnd(raw, 0, 0);
+    return end !== undefined ? raw.subarray(0, end) : raw;
   }
+}
+
+/** End offset of the BER TLV at `pos` (X.690 §8.1), or undefined when it cannot be delimited. */
+function berEnd(b: Uint8Array, pos: number, depth: number): number | undefined {
+  if (depth > 64 || pos + 2 > b.length) return undefined;
+  const constructed = (b[pos]! & 0x20) !== 0;
+  let p = pos + 1;
+  const first = b[p++]!;
+  if (first !== 0x80) {
+    let len = first;
+    if (first > 0x80) {
+      const n = first & 0x7f;
+      if (n > 4 || p + n > b.length) return undefined;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + b[p++]!;
+    }
+    return p + len <= b.length ? p + len : undefined;
+  }
+  if (!constructed) return undefined;
+  while (p + 2 <= b.length) {
+    if (b[p] === 0 && b[p + 1] === 0) return p + 2;
+    const next = berEnd(b, p, depth + 1);
+    if (next === undefined) return undefined;
+    p = next;
+  }
+  return undefined;
 }
 
 /** §12.8.1: ByteRange sanity. */
@@ -267,8 +308,7 @@ async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, 
   // The dictionary the field points to must be the one inside the signed bytes: its /Contents and /ByteRange.
   if (s.br && dictContents instanceof PdfString) {
     const fromDict = dictContents.bytes;
-    const trimmed = (() => { try { return fromDict.subarray(0, readTlv(fromDict, 0).end); } catch { return fromDict; } })();
-    if (!eq(trimmed, gap.der) && !eq(fromDict, gap.der)) integrity.dictionaryConsistent = false;
+    if (!eq(cmsPrefix(fromDict), gap.der) && !eq(fromDict, gap.der)) integrity.dictionaryConsistent = false;
   } else if (!(dictContents instanceof PdfString)) {
     integrity.dictionaryConsistent = false;
   }
@@ -336,7 +376,9 @@ async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, 
         if (signerCert && integrity.digestMatches !== false) {
           let v: { ok: boolean; reason?: string };
           try {
-            v = verifySignerInfo(sd, 0, detached ? { crypto: o.crypto, contentDigest, signerCert } : { crypto: o.crypto, signerCert });
+            // Without signed attributes the signature is over the signed bytes themselves (RFC 5652 §5.4).
+            const content = detached && !si.signedAttrsDer && !sd.eContent ? rangeBytes(bytes, s.br) : undefined;
+            v = verifySignerInfo(sd, 0, detached ? { crypto: o.crypto, contentDigest, detachedContent: content, signerCert } : { crypto: o.crypto, signerCert });
           } catch (e) {
             v = { ok: false, reason: (e as Error).message };
           }
@@ -411,6 +453,13 @@ async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, 
     modifications = emptyAnalysis(s.end, [], []);
   }
   if (modifications.verdict === 'disallowed') downgrade('TOTAL_FAILED', 'SIG_CONSTRAINTS_FAILURE', `the document was changed after this signature: ${modifications.reasons.join('; ')}`);
+  // A signature dictionary rewritten by a later revision is not the one that was signed, even when
+  // its /Contents and /ByteRange were copied over (signature-dictionary spoofing).
+  const sigRef = s.field.value?.ref;
+  if (integrity.dictionaryConsistent && sigRef && modifications.changes.some((c) => c.object === sigRef.objectNumber && c.generation === sigRef.generation && c.kind !== 'added')) {
+    integrity.dictionaryConsistent = false;
+    downgrade('TOTAL_FAILED', 'FORMAT_FAILURE', 'the signature dictionary in the document is not the one that was signed (a later revision rewrote it)');
+  }
 
   // PAdES level (ETSI EN 319 142-1 §6).
   let level: SignatureReport['level'] = 'none';
