@@ -25,6 +25,7 @@ import { encodeOcspRequest } from '@kyso/core/ocsp/ocsp-request.ts';
 import { encodeTimeStampReq } from '@kyso/core/tsp/index.ts';
 
 import { benchPadesBatch, benchPadesBig, benchPadesOnePage, cleanupPadesFixture, padesBigChild, padesFixture, type PadesFixture } from './bench-pades.ts';
+import { benchVerifyBig, benchVerifyOnePage, verifyFixture, type VerifyFixture } from './bench-verify.ts';
 
 const childAt = process.argv.indexOf('--pades-big-child');
 if (childAt >= 0) {
@@ -273,14 +274,19 @@ const benches: Record<string, () => Promise<void>> = {
   'pades.sign.1page': async () => benchPadesOnePage(await pades(), report),
   'pades.sign.20mb': async () => benchPadesBig(await pades(), report),
   'pades.batch': async () => benchPadesBatch(await pades(), report),
+  'verify.1page.blt': async () => benchVerifyOnePage(await verifyFx(), report),
+  'verify.20mb': async () => benchVerifyBig(await verifyFx(), report),
 };
 
 let padesFx: PadesFixture | undefined;
 async function pades(): Promise<PadesFixture> { return (padesFx ??= await padesFixture()); }
+let verifyFxValue: VerifyFixture | undefined;
+async function verifyFx(): Promise<VerifyFixture> { return (verifyFxValue ??= await verifyFixture()); }
 
 for (const [name, fn] of Object.entries(benches)) {
   if (only.length && !only.some((o) => name.startsWith(o))) continue;
   await fn();
 }
 if (padesFx) cleanupPadesFixture(padesFx);
+if (verifyFxValue) await verifyFxValue.close();
 if (!json) console.log(`\n${figures.length} figures measured on ${process.arch}, node ${process.version}`);

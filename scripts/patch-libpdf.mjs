@@ -98,6 +98,25 @@ export const PATCHES = [
     ],
   },
   {
+    name: 'stray-delimiter',
+    why: 'a stray ")", "{" or "}" in an object made readKeyword return an empty keyword without consuming it; the recovering object parser then looped and allocated until the process ran out of memory (found by npm run fuzz -- verify)',
+    hunks: [
+      {
+        original: lines(
+          '\treadKeyword(position) {',
+          '\t\tconst start = this.scanner.position;',
+          '\t\twhile (isRegularChar(this.scanner.peek())) this.scanner.advance();',
+        ),
+        replacement: lines(
+          '\treadKeyword(position) {',
+          '\t\tconst start = this.scanner.position;',
+          '\t\twhile (isRegularChar(this.scanner.peek())) this.scanner.advance();',
+          `\t\tif (this.scanner.position === start && this.scanner.peek() !== -1) this.scanner.advance(); ${marker('stray-delimiter')}`,
+        ),
+      },
+    ],
+  },
+  {
     name: 'xref-ws',
     why: 'startxref or /Prev pointing at PDF whitespace (NUL TAB LF FF CR SP) before the xref section',
     hunks: [

@@ -23,7 +23,7 @@ import { CMS_OID } from '../../cms/cms-oids.ts';
 import { verifyTimeStampToken } from '../../tsp/time-stamp-token.ts';
 import { parseOcspResponse, verifyOcspResponse } from '../../ocsp/ocsp-response.ts';
 import { computeCertId } from '../../ocsp/cert-id.ts';
-import { revisionEnds } from '../file-structure.ts';
+import { lastStartXref, xrefKindAt } from '../file-structure.ts';
 import { listPages } from '../page-tree.ts';
 import { byteRangeOf, fieldMdpLocks, listSignatureFields, readLock, resolve, resolveArray, resolveDict, type FieldLock, type SignatureFieldInfo } from '../signature-fields.ts';
 import { analyseModifications } from './modifications.ts';
@@ -49,6 +49,8 @@ export interface VerifyPdfOptions {
   crypto: CryptoPort;
   clock: Clock;
   password?: string;
+  /** Hash the whole file for the report's document.sha256 (default true; one extra pass over a large file). */
+  hashDocument?: boolean;
 }
 
 const SEVERITY: Record<Indication, number> = { TOTAL_PASSED: 0, INDETERMINATE: 1, TOTAL_FAILED: 2 };
@@ -187,8 +189,19 @@ function berEnd(b: Uint8Array, pos: number, depth: number): number | undefined {
   return undefined;
 }
 
+/**
+ * Whether `end` is the end of a revision (ISO 32000-2 §7.5.5): `%%EOF`, then at most an end-of-line,
+ * right before it — or trailing white space after it up to `end`. Checked in place, not by scanning.
+ */
+export function endsRevision(bytes: Uint8Array, end: number): boolean {
+  if (end > bytes.length) return false;
+  let j = end;
+  while (j > 0 && (bytes[j - 1] === 10 || bytes[j - 1] === 13 || bytes[j - 1] === 32 || bytes[j - 1] === 0)) j--;
+  return j >= 5 && bytes[j - 5] === 0x25 && bytes[j - 4] === 0x25 && bytes[j - 3] === 0x45 && bytes[j - 2] === 0x4f && bytes[j - 1] === 0x46;
+}
+
 /** §12.8.1: ByteRange sanity. */
-function checkByteRange(bytes: Uint8Array, br: [number, number, number, number] | undefined, ends: number[], contents: Uint8Array | undefined): IntegrityReport['byteRangeProblems'] {
+function checkByteRange(bytes: Uint8Array, br: [number, number, number, number] | undefined, contents: Uint8Array | undefined): IntegrityReport['byteRangeProblems'] {
   if (!br) return ['the signature has no usable /ByteRange (four non-negative integers)'];
   const [a, b, c, d] = br;
   const problems: string[] = [];
@@ -197,11 +210,42 @@ function checkByteRange(bytes: Uint8Array, br: [number, number, number, number] 
   if (c + d > bytes.length) problems.push('the ByteRange runs past the end of the file');
   if (bytes[b] !== 0x3c || bytes[c - 1] !== 0x3e) problems.push('the ByteRange gap is not exactly the /Contents hex string');
   else if (contents && (c - b - 2) !== contents.length * 2 && !/^<[0-9A-Fa-f\s]*>$/.test(latin1.decode(bytes.subarray(b, c)))) problems.push('the ByteRange gap is not exactly the /Contents hex string');
-  const end = c + d;
-  if (!ends.some((e) => e === end || (e > end && bytes.subarray(end, e).every((x) => x === 10 || x === 13 || x === 32)))) {
-    problems.push('the signed bytes do not end at the end of a revision (%%EOF)');
-  }
+  if (!endsRevision(bytes, c + d)) problems.push('the signed bytes do not end at the end of a revision (%%EOF)');
   return problems;
+}
+
+/**
+ * The number of revisions: the length of the chain of cross-reference sections from the last
+ * startxref through /Prev (§7.5.6), read from the bytes near each section (no whole-file scan).
+ */
+function countRevisions(bytes: Uint8Array): number {
+  let offset: number;
+  try { offset = lastStartXref(bytes); } catch { return 0; }
+  const seen = new Set<number>();
+  while (!seen.has(offset) && seen.size < 10_000) {
+    seen.add(offset);
+    let kind: 'table' | 'stream';
+    try { kind = xrefKindAt(bytes, offset); } catch { break; }
+    let text = latin1.decode(bytes.subarray(offset, Math.min(bytes.length, offset + 4096)));
+    if (kind === 'table') {
+      // The trailer follows the entries (20 bytes each): find it, reading further when needed.
+      let at = text.indexOf('trailer');
+      for (let window = 65_536; at < 0 && offset + window / 2 < bytes.length; window *= 4) {
+        text = latin1.decode(bytes.subarray(offset, Math.min(bytes.length, offset + window)));
+        at = text.indexOf('trailer');
+      }
+      if (at < 0) break;
+      text = text.slice(at, text.indexOf('startxref', at) > 0 ? text.indexOf('startxref', at) : undefined);
+    } else {
+      const end = text.indexOf('stream');
+      text = end > 0 ? text.slice(0, end) : text;
+    }
+    const m = /\/Prev\s+(\d+)/.exec(text);
+    if (!m) break;
+    offset = Number(m[1]);
+    if (offset >= bytes.length) break;
+  }
+  return seen.size;
 }
 
 interface SigContext {
@@ -230,7 +274,7 @@ export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions): Promise
   try { pages = listPages(pdf).length; } catch (e) { problems.push(`the page tree is broken: ${(e as Error).message}`); }
   let fields: SignatureFieldInfo[] = [];
   try { fields = listSignatureFields(pdf); } catch (e) { problems.push(`the form is broken: ${(e as Error).message}`); }
-  const ends = revisionEnds(bytes);
+  const revisions = countRevisions(bytes);
   const dss = readDss(pdf);
 
   const sigs: SigContext[] = fields.filter((f) => f.value).map((f) => {
@@ -240,7 +284,7 @@ export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions): Promise
 
   const reports: SignatureReport[] = [];
   for (let i = 0; i < sigs.length; i++) {
-    reports.push(await verifyOne(pdf, bytes, sigs[i]!, i, sigs, ends, dss, validationTime, o));
+    reports.push(await verifyOne(pdf, bytes, sigs[i]!, i, sigs, dss, validationTime, o));
   }
   // Levels that later signatures and time-stamps raise (B-LTA: a document time-stamp after the DSS).
   const docTs = reports.filter((r) => r.kind === 'doc-timestamp' && r.indication === 'TOTAL_PASSED');
@@ -263,7 +307,7 @@ export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions): Promise
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     validationTime: validationTime.toISOString(),
-    document: { sha256: toHex(o.crypto.digest('SHA-256', bytes)), size: bytes.length, pages, revisions: ends.length, encrypted: pdf.isEncrypted },
+    document: { sha256: o.hashDocument === false ? '' : toHex(o.crypto.digest('SHA-256', bytes)), size: bytes.length, pages, revisions, encrypted: pdf.isEncrypted },
     signatures: reports,
     indication, subIndication: sub,
     decree30: decree30(reports),
@@ -284,7 +328,7 @@ function decree30(reports: SignatureReport[]): Decree30Check {
   return { hasOfficialSignature: !!official, hasAgencySignature: !!agency, agencyAfterOfficial: after, complete: after && official!.indication === 'TOTAL_PASSED' && agency!.indication === 'TOTAL_PASSED', notes };
 }
 
-async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, all: SigContext[], ends: number[], dss: DssData, validationTime: Date, o: VerifyPdfOptions): Promise<SignatureReport> {
+async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, all: SigContext[], dss: DssData, validationTime: Date, o: VerifyPdfOptions): Promise<SignatureReport> {
   const dict = s.dict;
   const subFilter = name(pdf, dict, 'SubFilter') ?? '';
   const kind: SignatureReport['kind'] = name(pdf, dict, 'Type') === 'DocTimeStamp' || subFilter === 'ETSI.RFC3161' ? 'doc-timestamp' : 'signature';
@@ -299,7 +343,7 @@ async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, 
   const gap = s.br ? gapContents(bytes, s.br) : { der: new Uint8Array(0), problem: 'no ByteRange' };
   const dictContents = resolve(pdf, dict.get('Contents'));
   const integrity: IntegrityReport = {
-    byteRange: s.br ?? null, byteRangeValid: false, byteRangeProblems: checkByteRange(bytes, s.br, ends, dictContents instanceof PdfString ? dictContents.bytes : undefined),
+    byteRange: s.br ?? null, byteRangeValid: false, byteRangeProblems: checkByteRange(bytes, s.br, dictContents instanceof PdfString ? dictContents.bytes : undefined),
     coversWholeDocument: s.br ? s.end === bytes.length || bytes.subarray(s.end).every((x) => x === 10 || x === 13 || x === 32) : false,
     dictionaryConsistent: true, digestMatches: null, signatureValid: null,
     signedAttributes: { contentType: false, messageDigest: false, signingCertificateV2: false, signingTime: false },
