@@ -31,6 +31,11 @@ export interface CryptoPort {
   digest(hash: HashName, data: Uint8Array): Uint8Array;
   /** The digest of the concatenation of `parts`, without copying them together (large PDFs). */
   digestParts?(hash: HashName, parts: readonly Uint8Array[]): Uint8Array;
+  /**
+   * Hashes `prefix` once, then finishes one copy of that running hash per branch (its parts appended):
+   * several digests that share a long common start in one pass.
+   */
+  digestFork?(hash: HashName, prefix: readonly Uint8Array[], branches: readonly (readonly Uint8Array[])[]): Uint8Array[];
   verify(params: {
     algorithm: SignatureAlgorithm;
     /** DER SubjectPublicKeyInfo of the signer. */

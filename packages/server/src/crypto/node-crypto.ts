@@ -52,6 +52,16 @@ export const nodeCrypto: CryptoPort = {
     const out = h.digest();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
+  digestFork(hash, prefix, branches) {
+    const h = createHash(NODE_HASH[hash]);
+    for (const part of prefix) h.update(part);
+    return branches.map((parts) => {
+      const c = h.copy();
+      for (const part of parts) c.update(part);
+      const out = c.digest();
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    });
+  },
   verify({ algorithm, spki, data, signature }) {
     const key = publicKeyFromSpki(spki);
     const o = nodeSignOptions(algorithm);

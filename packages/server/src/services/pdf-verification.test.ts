@@ -121,6 +121,9 @@ describe('verifyPdf on kyso-signed documents', () => {
     assert.equal(b!.modifications.verdict, 'none');
     assert.ok(r.decree30.complete, r.decree30.notes.join('; '));
     assert.ok(b!.integrity.coversWholeDocument && !a!.integrity.coversWholeDocument);
+    // The document hash shares its pass with the last signature's digest: both must still be right.
+    assert.equal(r.document.sha256, Buffer.from(nodeCrypto.digest('SHA-256', decree)).toString('hex'));
+    assert.equal(r.document.revisions, 3);
   });
 
   test('offline: B-B has no embedded revocation data (INDETERMINATE/TRY_LATER); B-LT and B-LTA pass from the DSS', async () => {

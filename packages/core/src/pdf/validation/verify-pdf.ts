@@ -57,10 +57,32 @@ const SEVERITY: Record<Indication, number> = { TOTAL_PASSED: 0, INDETERMINATE: 1
 const latin1 = new TextDecoder('latin1');
 const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
+/** ByteRange digests already computed for a document (see `documentDigest`), by hash and range. */
+const rangeDigestMemo = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+
 function digestRanges(crypto: CryptoPort, hash: HashName, bytes: Uint8Array, br: readonly number[]): Uint8Array {
+  const known = rangeDigestMemo.get(bytes)?.get(`${hash}:${br.join(' ')}`);
+  if (known) return known;
   const parts = [bytes.subarray(br[0]!, br[0]! + br[1]!), bytes.subarray(br[2]!, br[2]! + br[3]!)];
   if (crypto.digestParts) return crypto.digestParts(hash, parts);
   return crypto.digest(hash, rangeBytes(bytes, br));
+}
+
+/**
+ * The document's SHA-256 for the report. When the port can fork a running hash, the last
+ * signature's SHA-256 ByteRange digest comes out of the same pass (hash the bytes before its
+ * /Contents once, then finish one copy with the rest of the file and one with the second range), so a
+ * large file is read once, not twice.
+ */
+function documentDigest(crypto: CryptoPort, bytes: Uint8Array, ranges: Array<readonly number[] | undefined>): Uint8Array {
+  const br = ranges.filter((r): r is readonly number[] => !!r && r[0] === 0 && r[1]! <= r[2]! && r[2]! + r[3]! <= bytes.length)
+    .sort((x, y) => (y[2]! + y[3]!) - (x[2]! + x[3]!))[0];
+  if (!crypto.digestFork || !br) return crypto.digest('SHA-256', bytes);
+  const [doc, signed] = crypto.digestFork('SHA-256', [bytes.subarray(0, br[1]!)], [[bytes.subarray(br[1]!)], [bytes.subarray(br[2]!, br[2]! + br[3]!)]]);
+  let memo = rangeDigestMemo.get(bytes);
+  if (!memo) rangeDigestMemo.set(bytes, (memo = new Map()));
+  memo.set(`SHA-256:${br.join(' ')}`, signed!);
+  return doc!;
 }
 
 /** The two ByteRange parts joined, as far as they lie inside the file (what a signature without signed attributes covers). */
@@ -282,9 +304,15 @@ export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions): Promise
     return { field: f, dict: f.value!.dict, br, end: br ? br[2] + br[3] : Number.MAX_SAFE_INTEGER };
   }).sort((x, y) => x.end - y.end);
 
+  rangeDigestMemo.delete(bytes); // digests are shared within one call only
+  const docSha256 = o.hashDocument === false ? '' : toHex(documentDigest(o.crypto, bytes, sigs.map((x) => x.br)));
   const reports: SignatureReport[] = [];
-  for (let i = 0; i < sigs.length; i++) {
-    reports.push(await verifyOne(pdf, bytes, sigs[i]!, i, sigs, dss, validationTime, o));
+  try {
+    for (let i = 0; i < sigs.length; i++) {
+      reports.push(await verifyOne(pdf, bytes, sigs[i]!, i, sigs, dss, validationTime, o));
+    }
+  } finally {
+    rangeDigestMemo.delete(bytes);
   }
   // Levels that later signatures and time-stamps raise (B-LTA: a document time-stamp after the DSS).
   const docTs = reports.filter((r) => r.kind === 'doc-timestamp' && r.indication === 'TOTAL_PASSED');
@@ -307,7 +335,7 @@ export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions): Promise
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     validationTime: validationTime.toISOString(),
-    document: { sha256: o.hashDocument === false ? '' : toHex(o.crypto.digest('SHA-256', bytes)), size: bytes.length, pages, revisions, encrypted: pdf.isEncrypted },
+    document: { sha256: docSha256, size: bytes.length, pages, revisions, encrypted: pdf.isEncrypted },
     signatures: reports,
     indication, subIndication: sub,
     decree30: decree30(reports),
