@@ -3,9 +3,12 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isKysoError, type ErrorKind } from '@kyso/core';
+import { isKysoError, type Clock, type ErrorKind } from '@kyso/core';
 import type { Pki } from '../services/pki.ts';
 import { PKI_BODY_LIMIT, registerPkiRoutes } from './pki-routes.ts';
+import { registerVerifyRoute } from './verify-route.ts';
+import { nodeCrypto } from '../crypto/node-crypto.ts';
+import { systemClock } from '../services/system-clock.ts';
 
 const STATUS: Partial<Record<ErrorKind, number>> = {
   'invalid-argument': 400, malformed: 400, unsupported: 415, 'weak-crypto': 400, policy: 422,
@@ -51,7 +54,7 @@ function fastOcsp(pki: Pki, req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-export function buildPkiApp(pki: Pki, opts: { logger?: boolean } = {}): FastifyInstance {
+export function buildPkiApp(pki: Pki, opts: { logger?: boolean; clock?: Clock; verifyRevocation?: 'embedded' | 'online' | 'none' } = {}): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? false, bodyLimit: 1 << 20, keepAliveTimeout: 10_000,
     serverFactory: (handler) => createServer((req, res) => {
@@ -74,5 +77,9 @@ export function buildPkiApp(pki: Pki, opts: { logger?: boolean } = {}): FastifyI
   });
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
   registerPkiRoutes(app, pki);
+  registerVerifyRoute(app, {
+    trustAnchors: async () => [(await pki.ca.caCertificate('root')).der],
+    crypto: nodeCrypto, clock: opts.clock ?? systemClock, revocation: opts.verifyRevocation,
+  });
   return app;
 }
