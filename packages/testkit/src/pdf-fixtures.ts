@@ -48,3 +48,14 @@ export function makeSimplePdf(p: { pages?: number; text?: string; imageBytesPerP
   for (const c of chunks) { out.set(c, at); at += c.length; }
   return out;
 }
+
+/** A classic-xref PDF from object bodies (object i+1 = objs[i], catalog = 1 0 R), offsets computed. */
+export function pdfFromObjects(objs: string[]): Uint8Array {
+  let out = '%PDF-1.7\n%\xe2\xe3\xcf\xd3\n';
+  const offsets: number[] = [];
+  objs.forEach((body, i) => { offsets.push(out.length); out += `${i + 1} 0 obj\n${body}\nendobj\n`; });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Uint8Array.from(out, (c) => c.charCodeAt(0));
+}

@@ -50,7 +50,7 @@ describe('kyso serve-pki', () => {
     stop = new AbortController();
     let out = '';
     served = servePkiCommand(['--dir', f('ca'), '--port', String(port), '--poll-ms', '100', ...pass], { stdout: (s) => { out += s; }, stderr: (s) => { out += s; } }, { signal: stop.signal });
-    for (let i = 0; i < 100 && !out.includes('listening'); i++) await sleep(50);
+    for (let i = 0; i < 600 && !out.includes('listening'); i++) await sleep(50);
     assert.match(out, /listening on http:\/\/127\.0\.0\.1/);
   });
 

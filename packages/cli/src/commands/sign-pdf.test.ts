@@ -135,7 +135,7 @@ describe('kyso sign (PAdES)', () => {
     stop = new AbortController();
     let out = '';
     served = servePkiCommand(['--dir', f('ca'), '--port', base.split(':')[2]!, '--pass-env', 'KYSO_SP_CA'], { stdout: (s) => { out += s; }, stderr: (s) => { out += s; } }, { signal: stop.signal });
-    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /listening/);
   });
   after(async () => { stop.abort(); await served; rmSync(work, { recursive: true, force: true }); });

@@ -42,7 +42,7 @@ describe('kyso verify', () => {
     stop = new AbortController();
     let out = '';
     served = servePkiCommand(['--dir', f('ca'), '--port', base.split(':')[2]!, '--pass-env', 'KYSO_VF_CA'], { stdout: (s) => { out += s; }, stderr: (s) => { out += s; } }, { signal: stop.signal });
-    for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
     const signed = await kyso('sign', f('doc.pdf'), '-o', f('signed.pdf'), ...key(), '--preset', 'official', '--image', f('sig.png'), '--page', '1', '--level', 'B-LT', '--tsa', `${base}/tsa`);
     assert.equal(signed.code, 0, signed.stderr);
   });

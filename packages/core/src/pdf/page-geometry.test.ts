@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDF } from '@libpdf/core';
-import { sharedPath } from '@kyso/testkit';
+import { sharedPath, pdfFromObjects } from '@kyso/testkit';
 import { isKysoError } from '../errors.ts';
 import { listPages } from './page-tree.ts';
 import {
@@ -25,16 +25,7 @@ const inputs = (...p: string[]) => sharedPath('corpus', 'pdf', 'inputs', ...p);
 const manifest = (JSON.parse(readFileSync(inputs('manifest.json'), 'utf8')) as { files: ManifestEntry[] }).files;
 const ROTATIONS: PageRotation[] = [0, 90, 180, 270];
 
-/** A classic-xref PDF from object bodies (object i+1 = objs[i], catalog = 1 0 R), offsets computed. */
-function buildPdf(objs: string[]): Uint8Array {
-  let out = '%PDF-1.7\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objs.forEach((body, i) => { offsets.push(out.length); out += `${i + 1} 0 obj\n${body}\nendobj\n`; });
-  const xref = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Uint8Array.from(out, (c) => c.charCodeAt(0));
-}
+const buildPdf = pdfFromObjects;
 
 /** The synthetic case of the libpdf report (§5d), optionally with text "ABC" at user (160, 260). */
 function syntheticObjects(opts: { pagesRotate?: string; cropBox?: string; mediaBox?: string; withText?: boolean } = {}): string[] {

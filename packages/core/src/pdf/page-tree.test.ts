@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PDF, PdfArray, PdfDict, PdfNumber } from '@libpdf/core';
-import { sharedPath } from '@kyso/testkit';
+import { sharedPath, pdfFromObjects } from '@kyso/testkit';
 import { isKysoError } from '../errors.ts';
 import { listPages, MAX_PAGE_TREE_DEPTH } from './page-tree.ts';
 
@@ -19,16 +19,7 @@ async function loadCorpus(e: ManifestEntry): Promise<PDF> {
   return PDF.load(readFileSync(inputs(e.file)), e.password !== undefined ? { credentials: e.password } : {});
 }
 
-/** A classic-xref PDF from object bodies (object i+1 = objs[i], catalog = 1 0 R), offsets computed. */
-function buildPdf(objs: string[]): Uint8Array {
-  let out = '%PDF-1.7\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objs.forEach((body, i) => { offsets.push(out.length); out += `${i + 1} 0 obj\n${body}\nendobj\n`; });
-  const xref = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Uint8Array.from(out, (c) => c.charCodeAt(0));
-}
+const buildPdf = pdfFromObjects;
 
 async function loadSynthetic(objs: string[]): Promise<PDF> {
   const pdf = await PDF.load(buildPdf(objs));

@@ -149,13 +149,20 @@ function contentsOf(input: Uint8Array, br: [number, number, number, number]): Ui
   }
 }
 
-function digestRanges(crypto: CryptoPort, hash: HashName, bytes: Uint8Array, br: readonly number[]): Uint8Array {
-  const parts = [bytes.subarray(br[0]!, br[0]! + br[1]!), bytes.subarray(br[2]!, br[2]! + br[3]!)];
-  if (crypto.digestParts) return crypto.digestParts(hash, parts);
-  const all = new Uint8Array(br[1]! + br[3]!);
-  all.set(parts[0]!, 0); all.set(parts[1]!, br[1]!);
-  return crypto.digest(hash, all);
+/** The two ByteRange parts joined, as far as they lie inside the file (§12.8.1). */
+export function byteRangeBytes(bytes: Uint8Array, br: readonly number[]): Uint8Array {
+  const a = bytes.subarray(br[0]!, br[0]! + br[1]!), b = bytes.subarray(br[2]!, br[2]! + br[3]!);
+  const all = new Uint8Array(a.length + b.length);
+  all.set(a, 0); all.set(b, a.length);
+  return all;
 }
+
+/** The digest of the bytes a ByteRange covers, streamed when the port can (no copy of a large file). */
+export function digestByteRange(crypto: CryptoPort, hash: HashName, bytes: Uint8Array, br: readonly number[]): Uint8Array {
+  if (crypto.digestParts) return crypto.digestParts(hash, [bytes.subarray(br[0]!, br[0]! + br[1]!), bytes.subarray(br[2]!, br[2]! + br[3]!)]);
+  return crypto.digest(hash, byteRangeBytes(bytes, br));
+}
+const digestRanges = digestByteRange;
 
 const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 

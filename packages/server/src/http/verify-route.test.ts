@@ -1,50 +1,25 @@
 /** POST /api/v1/verify: a PDF in, the report out (JSON or printable PDF); clear problem+json errors. */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseCertificate } from '@kyso/core';
 import { makeSimplePdf } from '@kyso/testkit';
 import type { FastifyInstance } from 'fastify';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
-import { readPkcs12 } from '../keys/pkcs12.ts';
-import { KeyObjectSigner } from '../keys/key-object-signer.ts';
-import { parseCeremony } from '../config/ceremony.ts';
-import { CaService, openCaDirectory, type CaDirectory } from '../services/ca-directory.ts';
-import { startPki, type Pki } from '../services/pki.ts';
-import { FrozenClock } from '../services/test-ca.ts';
 import { signPdf } from '../services/pdf-signing.ts';
-import { buildPkiApp } from './app.ts';
+import { startTestPdfPki, type TestPdfPki } from '../services/test-pdf-pki.ts';
 import { VERIFY_BODY_LIMIT } from './verify-route.ts';
 
 describe('POST /api/v1/verify', () => {
-  let work: string;
-  let caDir: CaDirectory;
-  let pki: Pki;
+  let t: TestPdfPki;
   let app: FastifyInstance;
   let signed: Uint8Array;
-  const clock = new FrozenClock(new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'kyso-verify-http-'));
-    caDir = await openCaDirectory(join(work, 'ca'), { create: true, clock });
-    await CaService.init(caDir.deps, {
-      ceremony: parseCeremony({
-        root: { subject: 'CN=HTTP Root CA,O=UBND tỉnh Thử,C=VN', key: 'p256', years: 20 },
-        issuing: { subject: 'CN=HTTP Issuing CA,O=UBND tỉnh Thử,C=VN', key: 'p256', years: 10 },
-      }),
-      secret: 'http verify passphrase',
-    });
-    const ca = await CaService.open(caDir.deps, 'http verify passphrase');
-    const issued = await ca.issue({ profile: 'official', subject: 'CN=Nguyễn Văn An,O=UBND tỉnh Thử', uid: 'CCCD:001085000001', key: { kind: 'ec', curve: 'P-256' }, p12Password: 'p12 pass' });
-    const p12 = readPkcs12(issued.p12!, 'p12 pass');
-    signed = (await signPdf({ input: makeSimplePdf(), signer: new KeyObjectSigner(p12.privateKey), certificate: parseCertificate(p12.certificate), chain: p12.chain, level: 'B-B', clock, crypto: nodeCrypto })).bytes;
-    pki = await startPki(caDir.deps, ca, { pollMs: 600_000 });
-    app = buildPkiApp(pki, { clock, verifyRevocation: 'none' });
-    await app.ready();
+    t = await startTestPdfPki('http-verify', { verifyRevocation: 'none' });
+    app = t.app;
+    const who = await t.issue({ profile: 'official', subject: 'CN=Nguyễn Văn An,O=UBND tỉnh Thử', uid: 'CCCD:001085000001', key: { kind: 'ec', curve: 'P-256' } });
+    signed = (await signPdf({ input: makeSimplePdf(), signer: who.signer, certificate: who.certificate, chain: who.chain, level: 'B-B', clock: t.clock, crypto: nodeCrypto })).bytes;
   });
-  after(async () => { pki?.close(); await app?.close(); await caDir?.close(); rmSync(work, { recursive: true, force: true }); });
+  after(async () => { await t?.close(); });
 
   const post = (body: Buffer | string, opts: { type?: string; query?: string } = {}) => app.inject({
     method: 'POST', url: `/api/v1/verify${opts.query ?? ''}`, headers: { 'content-type': opts.type ?? 'application/pdf' }, payload: body,

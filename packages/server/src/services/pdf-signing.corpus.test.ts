@@ -34,33 +34,23 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDF } from '@libpdf/core';
-import { encodePem, isKysoError, parseCertificate, type ParsedCertificate, type Signer } from '@kyso/core';
+import { encodePem, isKysoError } from '@kyso/core';
 import { decree30Layout } from '@kyso/core/pdf/decree30.ts';
 import { decodePng, type DecodedImage } from '@kyso/core/pdf/png.ts';
 import { isoLocalTime } from '@kyso/core/pdf/pdf-objects.ts';
 import { listSignatureFields } from '@kyso/core/pdf/signature-fields.ts';
 import { makeSealPng, makeSignaturePng, repoRoot, sharedPath } from '@kyso/testkit';
-import type { FastifyInstance } from 'fastify';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
-import { readPkcs12 } from '../keys/pkcs12.ts';
-import { KeyObjectSigner } from '../keys/key-object-signer.ts';
-import { buildPkiApp } from '../http/app.ts';
-import { parseCeremony } from '../config/ceremony.ts';
-import { CaService, openCaDirectory, type CaDirectory } from './ca-directory.ts';
-import { startPki, type Pki } from './pki.ts';
-import { FrozenClock } from './test-ca.ts';
+import type { FrozenClock } from './test-ca.ts';
+import { startTestPdfPki, type TestIdentity, type TestPdfPki } from './test-pdf-pki.ts';
 import { signPdf } from './pdf-signing.ts';
 import { verifyPdfDocument } from './pdf-verification.ts';
 
 const TOOLS = sharedPath('tools');
 const CORPUS = sharedPath('corpus', 'pdf', 'inputs');
-const CA_SECRET = 'corpus test CA passphrase';
-const P12_PASSWORD = 'corpus p12 password';
 const AGENCY_NAME = 'Văn phòng UBND tỉnh Thử';
 const DOC_NUMBER = '15/QĐ-UBND';
 const DOC_DATE = '27/11/2026';
@@ -117,7 +107,7 @@ const EXISTING_FIELDS_ONLY: Record<string, [string, string]> = {
   'dss__protected__restricted_fields.pdf': ['Signature1', 'Signature2'],
 };
 
-interface Identity { signer: Signer; certificate: ParsedCertificate; chain: Uint8Array[] }
+type Identity = TestIdentity;
 
 /** Runs a program without blocking the event loop (the OCSP responder and TSA live in this process). */
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -128,13 +118,6 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeo
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     p.on('close', (code, signal) => { clearTimeout(timer); resolve({ code: code ?? -1, signal, out }); });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port')))); });
   });
 }
 
@@ -182,11 +165,9 @@ function signaturesOf(pdf: Uint8Array): Array<{ der: Uint8Array; signed: Uint8Ar
 }
 
 describe('signPdf over the shared PDF corpus', () => {
+  let t: TestPdfPki;
   let work: string;
   let base: string;
-  let caDir: CaDirectory;
-  let pki: Pki;
-  let app: FastifyInstance;
   let clock: FrozenClock;
   let official: Identity;
   let agency: Identity;
@@ -199,44 +180,22 @@ describe('signPdf over the shared PDF corpus', () => {
   const toReject = manifest.files.filter((f) => f.expect === 'reject');
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'kyso-corpus-'));
+    t = await startTestPdfPki('corpus');
+    ({ work, base, clock } = t);
     mkdirSync(join(work, 'out'));
-    clock = new FrozenClock(new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    caDir = await openCaDirectory(join(work, 'ca'), { create: true, clock });
-    await CaService.init(caDir.deps, {
-      ceremony: parseCeremony({
-        root: { subject: 'CN=Corpus Root CA,O=UBND tỉnh Thử,C=VN', key: 'p256', years: 20 },
-        issuing: { subject: 'CN=Corpus Issuing CA,O=UBND tỉnh Thử,C=VN', key: 'p256', years: 10 },
-        baseUrl: base,
-      }),
-      secret: CA_SECRET,
-    });
-    const ca = await CaService.open(caDir.deps, CA_SECRET);
-    const load = (p12: Uint8Array | undefined): Identity => {
-      const c = readPkcs12(p12!, P12_PASSWORD);
-      return { signer: new KeyObjectSigner(c.privateKey), certificate: parseCertificate(c.certificate), chain: c.chain };
-    };
-    official = load((await ca.issue({ profile: 'official', subject: `CN=${NAME},O=UBND tỉnh Thử`, uid: 'CCCD:001085000001', key: { kind: 'rsa', bits: 2048 }, p12Password: P12_PASSWORD })).p12);
-    agency = load((await ca.issue({ profile: 'agency', subject: `CN=${AGENCY_NAME},O=UBND tỉnh Thử`, agencyCode: '000.00.31.H41', key: { kind: 'rsa', bits: 2048 }, p12Password: P12_PASSWORD })).p12);
+    official = await t.issue({ profile: 'official', subject: `CN=${NAME},O=UBND tỉnh Thử`, uid: 'CCCD:001085000001', key: { kind: 'rsa', bits: 2048 } });
+    agency = await t.issue({ profile: 'agency', subject: `CN=${AGENCY_NAME},O=UBND tỉnh Thử`, agencyCode: '000.00.31.H41', key: { kind: 'rsa', bits: 2048 } });
     assert.equal(official.chain.length, 2, 'the PKCS#12 carries issuing CA and root');
     rootPem = join(work, 'root.pem');
-    rootDer = (await ca.caCertificate('root')).der;
+    rootDer = t.rootDer;
     writeFileSync(rootPem, encodePem('CERTIFICATE', rootDer));
-    pki = await startPki(caDir.deps, ca, { pollMs: 600_000 });
-    app = buildPkiApp(pki);
-    await app.listen({ port, host: '127.0.0.1' });
     signatureImage = decodePng(makeSignaturePng({}));
     sealImage = decodePng(makeSealPng({}));
   });
 
   after(async () => {
-    pki?.close();
-    await app?.close();
-    await caDir?.close();
-    if (work && !process.env.KYSO_KEEP_CORPUS_OUTPUT) rmSync(work, { recursive: true, force: true });
-    else if (work) console.log(`corpus outputs kept in ${work}`);
+    if (work && process.env.KYSO_KEEP_TEST_OUTPUT) console.log(`corpus outputs kept in ${work}`);
+    await t?.close();
   });
 
   // What `kyso sign --preset official|agency` passes to signPdf (pdf-sign-job.ts), padding aside (RSA_PADDING).

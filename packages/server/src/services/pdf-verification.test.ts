@@ -5,12 +5,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PDF, PdfDict, PdfName, PdfNumber, PdfStream, PdfArray, PdfString } from '@libpdf/core';
-import { parseCertificate, type ParsedCertificate, type Signer } from '@kyso/core';
 import { decree30Layout } from '@kyso/core/pdf/decree30.ts';
 import { decodePng } from '@kyso/core/pdf/png.ts';
 import { IncrementalUpdate } from '@kyso/core/pdf/incremental-update.ts';
@@ -19,43 +14,26 @@ import { listSignatureFields } from '@kyso/core/pdf/signature-fields.ts';
 import type { DocumentReport } from '@kyso/core/pdf/validation/report.ts';
 import { generateTestKey, issueTestCertificate } from '@kyso/core/cms/test-cms-certs.ts';
 import { makeSealPng, makeSignaturePng, makeSimplePdf } from '@kyso/testkit';
-import type { FastifyInstance } from 'fastify';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
-import { readPkcs12 } from '../keys/pkcs12.ts';
-import { KeyObjectSigner } from '../keys/key-object-signer.ts';
-import { buildPkiApp } from '../http/app.ts';
-import { parseCeremony } from '../config/ceremony.ts';
-import { CaService, openCaDirectory, type CaDirectory } from './ca-directory.ts';
-import { startPki, type Pki } from './pki.ts';
-import { FrozenClock } from './test-ca.ts';
+import type { CaService } from './ca-directory.ts';
+import type { Pki } from './pki.ts';
+import type { FrozenClock } from './test-ca.ts';
+import { startTestPdfPki, type TestIdentity, type TestPdfPki } from './test-pdf-pki.ts';
 import { signPdf, type PadesLevel } from './pdf-signing.ts';
 import { verifyPdfDocument } from './pdf-verification.ts';
 
-interface Identity { signer: Signer; certificate: ParsedCertificate; chain: Uint8Array[]; serial: string }
-const CA_SECRET = 'verify test CA passphrase';
-const P12 = 'verify p12 password';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port')))); });
-  });
-}
-
 describe('verifyPdf on kyso-signed documents', () => {
-  let work: string;
+  let t: TestPdfPki;
+  let clock: FrozenClock;
   let base: string;
-  let caDir: CaDirectory;
   let ca: CaService;
   let pki: Pki;
-  let app: FastifyInstance;
-  let clock: FrozenClock;
-  let official: Identity;
-  let agency: Identity;
+  let official: TestIdentity;
+  let agency: TestIdentity;
   let root: Uint8Array;
   let decree: Uint8Array;
 
-  const sign = (input: Uint8Array, who: Identity, level: PadesLevel, preset: 'official' | 'agency' | undefined) => signPdf({
+  const sign = (input: Uint8Array, who: TestIdentity, level: PadesLevel, preset: 'official' | 'agency' | undefined) => signPdf({
     input, signer: who.signer, certificate: who.certificate, chain: who.chain, level, tsaUrl: `${base}/tsa`, clock, crypto: nodeCrypto,
     layout: preset === 'official' ? decree30Layout({ preset, signingTime: clock.now(), image: decodePng(makeSignaturePng({})), page: 1 })
       : preset === 'agency' ? decree30Layout({ preset, signingTime: clock.now(), seal: decodePng(makeSealPng({})), sealMm: 36, agencyName: 'Văn phòng UBND tỉnh Thử', docNumber: '15/QĐ-UBND' })
@@ -67,40 +45,15 @@ describe('verifyPdf on kyso-signed documents', () => {
   const brief = (r: DocumentReport): string => JSON.stringify(r.signatures.map((s) => [s.fieldName, s.indication, s.subIndication, s.reasons]));
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'kyso-verify-'));
-    clock = new FrozenClock(new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    caDir = await openCaDirectory(join(work, 'ca'), { create: true, clock });
-    await CaService.init(caDir.deps, {
-      ceremony: parseCeremony({
-        root: { subject: 'CN=Verify Root CA,O=UBND tỉnh Thử,C=VN', key: 'p256', years: 20 },
-        issuing: { subject: 'CN=Verify Issuing CA,O=UBND tỉnh Thử,C=VN', key: 'p256', years: 10 },
-        baseUrl: base,
-      }),
-      secret: CA_SECRET,
-    });
-    ca = await CaService.open(caDir.deps, CA_SECRET);
-    const load = async (req: Parameters<CaService['issue']>[0]): Promise<Identity> => {
-      const issued = await ca.issue(req);
-      const c = readPkcs12(issued.p12!, P12);
-      return { signer: new KeyObjectSigner(c.privateKey), certificate: parseCertificate(c.certificate), chain: c.chain, serial: issued.certificate.serialHex };
-    };
-    official = await load({ profile: 'official', subject: 'CN=Nguyễn Văn An,O=UBND tỉnh Thử', uid: 'CCCD:001085000001', key: { kind: 'ec', curve: 'P-256' }, p12Password: P12 });
-    agency = await load({ profile: 'agency', subject: 'CN=Văn phòng UBND tỉnh Thử,O=UBND tỉnh Thử', agencyCode: '000.00.31.H41', key: { kind: 'rsa', bits: 2048 }, p12Password: P12 });
-    root = (await ca.caCertificate('root')).der;
-    pki = await startPki(caDir.deps, ca, { pollMs: 600_000 });
-    app = buildPkiApp(pki);
-    await app.listen({ port, host: '127.0.0.1' });
+    t = await startTestPdfPki('verify');
+    ({ clock, base, ca, pki } = t);
+    root = t.rootDer;
+    official = await t.issue({ profile: 'official', subject: 'CN=Nguyễn Văn An,O=UBND tỉnh Thử', uid: 'CCCD:001085000001', key: { kind: 'ec', curve: 'P-256' } });
+    agency = await t.issue({ profile: 'agency', subject: 'CN=Văn phòng UBND tỉnh Thử,O=UBND tỉnh Thử', agencyCode: '000.00.31.H41', key: { kind: 'rsa', bits: 2048 } });
     decree = await sign(await sign(makeSimplePdf({ pages: 1, text: 'Quyet dinh so 15' }), official, 'B-B', 'official'), agency, 'B-T', 'agency');
   });
 
-  after(async () => {
-    pki?.close();
-    await app?.close();
-    await caDir?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(async () => { await t?.close(); });
 
   test('a Decree 30 document (official B-B, agency seal B-T): TOTAL_PASSED, signers, levels, complete', async () => {
     const r = await verify(decree);
@@ -237,11 +190,7 @@ describe('verifyPdf on kyso-signed documents', () => {
   });
 
   test('a revoked signer is TOTAL_FAILED/REVOKED', async () => {
-    const who = await (async () => {
-      const issued = await ca.issue({ profile: 'official', subject: 'CN=Trần Thị Bình,O=UBND tỉnh Thử', uid: 'CCCD:001085000002', key: { kind: 'ec', curve: 'P-256' }, p12Password: P12 });
-      const c = readPkcs12(issued.p12!, P12);
-      return { signer: new KeyObjectSigner(c.privateKey), certificate: parseCertificate(c.certificate), chain: c.chain, serial: issued.certificate.serialHex };
-    })();
+    const who = await t.issue({ profile: 'official', subject: 'CN=Trần Thị Bình,O=UBND tỉnh Thử', uid: 'CCCD:001085000002', key: { kind: 'ec', curve: 'P-256' } });
     const bytes = await sign(makeSimplePdf(), who, 'B-B', undefined);
     clock.set(new Date(clock.now().getTime() + 60_000).toISOString());
     await ca.revoke(who.serial, 'keyCompromise');

@@ -24,6 +24,7 @@ import { verifyTimeStampToken } from '../../tsp/time-stamp-token.ts';
 import { parseOcspResponse, verifyOcspResponse } from '../../ocsp/ocsp-response.ts';
 import { computeCertId } from '../../ocsp/cert-id.ts';
 import { lastStartXref, xrefKindAt } from '../file-structure.ts';
+import { byteRangeBytes, digestByteRange } from '../pdf-signature.ts';
 import { listPages } from '../page-tree.ts';
 import { byteRangeOf, fieldMdpLocks, listSignatureFields, readLock, resolve, resolveArray, resolveDict, type FieldLock, type SignatureFieldInfo } from '../signature-fields.ts';
 import { analyseModifications } from './modifications.ts';
@@ -61,11 +62,7 @@ const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a
 const rangeDigestMemo = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
 
 function digestRanges(crypto: CryptoPort, hash: HashName, bytes: Uint8Array, br: readonly number[]): Uint8Array {
-  const known = rangeDigestMemo.get(bytes)?.get(`${hash}:${br.join(' ')}`);
-  if (known) return known;
-  const parts = [bytes.subarray(br[0]!, br[0]! + br[1]!), bytes.subarray(br[2]!, br[2]! + br[3]!)];
-  if (crypto.digestParts) return crypto.digestParts(hash, parts);
-  return crypto.digest(hash, rangeBytes(bytes, br));
+  return rangeDigestMemo.get(bytes)?.get(`${hash}:${br.join(' ')}`) ?? digestByteRange(crypto, hash, bytes, br);
 }
 
 /**
@@ -85,13 +82,6 @@ function documentDigest(crypto: CryptoPort, bytes: Uint8Array, ranges: Array<rea
   return doc!;
 }
 
-/** The two ByteRange parts joined, as far as they lie inside the file (what a signature without signed attributes covers). */
-function rangeBytes(bytes: Uint8Array, br: readonly number[]): Uint8Array {
-  const a = bytes.subarray(br[0]!, br[0]! + br[1]!), b = bytes.subarray(br[2]!, br[2]! + br[3]!);
-  const all = new Uint8Array(a.length + b.length);
-  all.set(a, 0); all.set(b, a.length);
-  return all;
-}
 
 function summary(c: ParsedCertificate, crypto: CryptoPort): CertificateSummary {
   return {
@@ -449,7 +439,7 @@ async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, 
           let v: { ok: boolean; reason?: string };
           try {
             // Without signed attributes the signature is over the signed bytes themselves (RFC 5652 §5.4).
-            const content = detached && !si.signedAttrsDer && !sd.eContent ? rangeBytes(bytes, s.br) : undefined;
+            const content = detached && !si.signedAttrsDer && !sd.eContent ? byteRangeBytes(bytes, s.br) : undefined;
             v = verifySignerInfo(sd, 0, detached ? { crypto: o.crypto, contentDigest, detachedContent: content, signerCert } : { crypto: o.crypto, signerCert });
           } catch (e) {
             v = { ok: false, reason: (e as Error).message };
