@@ -32,3 +32,12 @@ export class XorShift32 {
     return this.next() / 0x1_0000_0000 < p;
   }
 }
+
+/** `b` with `remove` bytes at `at` replaced by `insert` (a new array): the fuzzers' basic edit. */
+export function spliceBytes(b: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(b.length - remove + insert.length);
+  out.set(b.subarray(0, at), 0);
+  out.set(insert, at);
+  out.set(b.subarray(at + remove), at + insert.length);
+  return out;
+}

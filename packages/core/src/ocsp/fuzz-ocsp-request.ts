@@ -11,7 +11,7 @@
  *
  * A normal module, not a test: the test suite runs a few thousand inputs, `npm run fuzz` many more.
  */
-import { XorShift32 } from '../fuzz/xorshift.ts';
+import { XorShift32, spliceBytes } from '../fuzz/xorshift.ts';
 import { KysoError } from '../errors.ts';
 import { DER_NULL, DER_TRUE, derContext, derOctetString, derOid, derSequence, derSetOf, derSmallInteger } from '../asn1/der-writer.ts';
 import { certIdFromHashes, parseCertId, type CertId } from './cert-id.ts';
@@ -256,13 +256,7 @@ const LENGTH_FORMS: Array<(len: number, rng: XorShift32) => number[]> = [
   (_l, rng) => [rng.next() & 0xff],
 ];
 
-function splice(b: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(b.length - remove + insert.length);
-  out.set(b.subarray(0, at), 0);
-  out.set(insert, at);
-  out.set(b.subarray(at + remove), at + insert.length);
-  return out;
-}
+const splice = spliceBytes;
 
 function mutateBytes(rng: XorShift32, input: Uint8Array): Uint8Array {
   const len = input.length;

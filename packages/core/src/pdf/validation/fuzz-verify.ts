@@ -19,7 +19,7 @@
  * count. Core does no I/O, so the seeds come from the caller: `makeKysoSeeds` signs in-process with
  * the given identities (the Signer port), and corpus files are read by the caller.
  */
-import { XorShift32 } from '../../fuzz/xorshift.ts';
+import { XorShift32, spliceBytes } from '../../fuzz/xorshift.ts';
 import { KysoError } from '../../errors.ts';
 import type { Clock, CryptoPort, SignatureAlgorithm, Signer } from '../../ports.ts';
 import type { ParsedCertificate } from '../../x509/certificate.ts';
@@ -181,13 +181,7 @@ function prepareSeed(s: FuzzSeed, report: DocumentReport): Prepared {
   return { name: s.name, bytes: s.bytes, ranges, ends: revisionEnds(s.bytes), byteRangeText, gaps: ranges.map((br) => [br[1] + 1, br[2] - 1]), numbers };
 }
 
-function splice(b: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(b.length - remove + insert.length);
-  out.set(b.subarray(0, at), 0);
-  out.set(insert, at);
-  out.set(b.subarray(at + remove), at + insert.length);
-  return out;
-}
+const splice = spliceBytes;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
