@@ -2,7 +2,7 @@
  * One PDF signing job as the CLI describes it (and as the batch mode hands it to worker threads:
  * plain JSON, secrets already read by the main thread), and the code that loads the key and runs it.
  */
-import { KysoError, decodePemAll, parseCertificate, type ParsedCertificate, type Signer, type HashName } from '@kyso/core';
+import { KysoError, decodePemAll, equalBytes, parseCertificate, type ParsedCertificate, type Signer, type HashName } from '@kyso/core';
 import { decree30Layout, rectLayout, type CopyForm, type Decree30Preset } from '@kyso/core/pdf/decree30.ts';
 import { decodePng, type DecodedImage } from '@kyso/core/pdf/png.ts';
 import type { FieldLock } from '@kyso/core/pdf/signature-fields.ts';
@@ -111,8 +111,6 @@ export function jobFromOptions(v: Values): PdfSignJob {
 
 export interface LoadedIdentity { signer: Signer; certificate: ParsedCertificate; chain: Uint8Array[]; close(): void }
 
-const eqBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 export function loadIdentity(key: KeySource): LoadedIdentity {
   if (key.kind === 'p12') {
     const p12 = readPkcs12(readInput(key.file, 'PKCS#12 file'), key.password);
@@ -125,7 +123,7 @@ export function loadIdentity(key: KeySource): LoadedIdentity {
   try {
     const signer = openPkcs11Signer(token, { label: key.keyLabel });
     const certificate = parseCertificate(ders[0]!);
-    if (!eqBytes(certificate.spki, signer.publicKey)) throw new KysoError('invalid-argument', `${key.certFile} is not the certificate of key "${key.keyLabel}" (public keys differ)`);
+    if (!equalBytes(certificate.spki, signer.publicKey)) throw new KysoError('invalid-argument', `${key.certFile} is not the certificate of key "${key.keyLabel}" (public keys differ)`);
     return { signer, certificate, chain: ders.slice(1), close: () => token.close() };
   } catch (e) {
     token.close();
@@ -137,10 +135,13 @@ function image(path: string | undefined, what: string): DecodedImage | undefined
   return path === undefined ? undefined : decodePng(readInput(path, what));
 }
 
+const decodedImages = new WeakMap<PdfSignJob, { sigImage?: DecodedImage; seal?: DecodedImage }>();
+
 /** Images are decoded once per job description (a batch worker reuses them for every file). */
 export function prepareLayout(job: PdfSignJob, signingTime: Date) {
-  const sigImage = image(job.image, 'signature image');
-  const seal = image(job.seal, 'seal image');
+  let images = decodedImages.get(job);
+  if (!images) decodedImages.set(job, (images = { sigImage: image(job.image, 'signature image'), seal: image(job.seal, 'seal image') }));
+  const { sigImage, seal } = images;
   if (job.preset) {
     return decree30Layout({
       preset: job.preset, signingTime, image: sigImage, seal, sealMm: job.sealMm, anchor: job.anchor, page: job.page, rectMm: job.rect,
