@@ -22,6 +22,7 @@ import { PT_PER_MM, placeOnPage, type PageGeometry, type PdfRect } from './page-
 import { alphaBoundingBox, cropImage, hasTransparency, type DecodedImage } from './png.ts';
 import { isoLocalTime } from './pdf-objects.ts';
 import type { LayoutContext, VisibleSignature } from './pdf-signature.ts';
+import { widgetPlacement } from './signature-fields.ts';
 
 export type Decree30Preset = 'official' | 'agency' | 'attachment' | 'copy';
 export type CopyForm = 'SY' | 'SL' | 'TrS';
@@ -145,17 +146,8 @@ function latestSignatureWidget(ctx: LayoutContext): { pageIndex: number; box: Di
   for (const f of [...ctx.signatureFields].reverse()) {
     if (!f.value) continue;
     for (const w of f.widgets) {
-      const r = w.dict.getArray('Rect')?.toArray().map((v) => (v as { value?: number }).value ?? NaN);
-      if (!r || r.length !== 4 || r.some((v) => !Number.isFinite(v))) continue;
-      const rect: PdfRect = [Math.min(r[0]!, r[2]!), Math.min(r[1]!, r[3]!), Math.max(r[0]!, r[2]!), Math.max(r[1]!, r[3]!)];
-      if (rect[2] - rect[0] < 1 || rect[3] - rect[1] < 1) continue;
-      const pageRef = w.dict.getRef('P');
-      let pageIndex = pageRef ? ctx.pages.findIndex((p) => p.ref?.objectNumber === pageRef.objectNumber) : -1;
-      if (pageIndex < 0) {
-        pageIndex = ctx.pages.findIndex((p) => (p.dict.getArray('Annots')?.toArray() ?? []).some((a) => (a as { objectNumber?: number }).objectNumber === w.ref?.objectNumber));
-      }
-      if (pageIndex < 0) continue;
-      return { pageIndex, box: userRectToDisplay(ctx.geometry(pageIndex), rect) };
+      const placed = widgetPlacement(ctx.pdf, ctx.pages, w);
+      if (placed) return { pageIndex: placed.pageIndex, box: userRectToDisplay(ctx.geometry(placed.pageIndex), placed.rect) };
     }
   }
   return undefined;

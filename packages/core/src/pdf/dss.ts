@@ -7,6 +7,7 @@
 import pako from 'pako';
 import { PdfArray, PdfDict, PdfName, PdfRef, PdfStream, type PdfObject } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
+import { equalBytes } from '../asn1/der.ts';
 import { IncrementalUpdate } from './incremental-update.ts';
 import { openPdfForUpdate } from './pdf-signature.ts';
 import { resolve, resolveArray, resolveDict } from './signature-fields.ts';
@@ -18,7 +19,6 @@ export interface ValidationData {
   crls: Uint8Array[];
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 export async function appendDss(p: { input: Uint8Array; password?: string; data: ValidationData }): Promise<Uint8Array> {
   const pdf = await openPdfForUpdate(p.input, p.password);
@@ -40,7 +40,7 @@ export async function appendDss(p: { input: Uint8Array; password?: string; data:
       if (s instanceof PdfStream) seen.push(s.getDecodedData());
     }
     for (const item of items) {
-      if (seen.some((x) => sameBytes(x, item))) continue;
+      if (seen.some((x) => equalBytes(x, item))) continue;
       seen.push(item);
       arr.push(update.add(new PdfStream([['Filter', PdfName.of('FlateDecode')]] as Array<[string, PdfObject]>, pako.deflate(item))));
     }

@@ -10,7 +10,7 @@
  * added with `putRaw` (the signature dictionary writes its own, to keep /Contents in clear).
  */
 import pako from 'pako';
-import { PdfArray, PdfDict, PdfName, PdfNumber, PdfRef, type PDF, type PdfObject } from '@libpdf/core';
+import { PdfArray, PdfDict, PdfName, PdfNumber, type PDF, type PdfObject, type PdfRef } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
 import { lastStartXref, xrefKindAt } from './file-structure.ts';
 import { encryptObjectCopy, serializePdfObject, type ObjectEncryptor } from './pdf-objects.ts';
@@ -207,4 +207,3 @@ function xrefTable(numbers: number[], offsets: Map<number, number>, objects: Map
   return s;
 }
 
-export { PdfRef };

@@ -5,6 +5,7 @@
  * streams excepted), PDF dates (§7.9.4) and text strings (§7.9.2.2).
  */
 import { PdfArray, PdfDict, PdfStream, PdfString, type PdfObject } from '@libpdf/core';
+import { concatBytes } from '../asn1/der.ts';
 
 /** The byte sink libpdf's `toBytes` expects (its own ByteWriter is not exported). */
 export class ByteSink {
@@ -19,12 +20,7 @@ export class ByteSink {
     this.writeBytes(out);
   }
   writeUtf8(s: string): void { this.writeBytes(new TextEncoder().encode(s)); }
-  toBytes(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const c of this.chunks) { out.set(c, at); at += c.length; }
-    return out;
-  }
+  toBytes(): Uint8Array { return concatBytes(this.chunks); }
 }
 
 export function serializePdfObject(obj: PdfObject): Uint8Array {

@@ -13,17 +13,17 @@
  * the output must begin with the input's exact bytes and every earlier signature's digest must
  * still match the bytes it covers.
  */
-import { PDF, PdfArray, PdfDict, PdfName, PdfNumber, PdfRef, PdfString } from '@libpdf/core';
+import { PDF, PdfArray, PdfDict, PdfName, PdfNumber, PdfRef } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
 import type { CryptoPort, HashName } from '../ports.ts';
-import { readTlv } from '../asn1/der.ts';
+import { equalBytes as eq, readTlv } from '../asn1/der.ts';
 import { parseSignedData } from '../cms/signed-data.ts';
 import { CMS_OID } from '../cms/cms-oids.ts';
 import { parseTstInfo } from '../tsp/tst-info.ts';
 import { headerVersion, lastStartXref, startsWithBytes } from './file-structure.ts';
 import { IncrementalUpdate } from './incremental-update.ts';
 import { AppearanceFontSet, writeAppearance, writeEmptyAppearance, type AppearanceContent, type AppearanceFonts } from './appearance.ts';
-import { byteRangeOf, docMdpPermission, fieldMdpLocks, listSignatureFields, lockCovers, resolve, resolveArray, resolveDict, type FieldLock, type SignatureFieldInfo } from './signature-fields.ts';
+import { byteRangeOf, docMdpPermission, fieldMdpLocks, listSignatureFields, lockCovers, resolve, resolveArray, resolveDict, widgetPlacement, type FieldLock, type SignatureFieldInfo } from './signature-fields.ts';
 import { listPages, type PageInfo } from './page-tree.ts';
 import { pageGeometry, appearanceMatrix, type PageGeometry } from './page-geometry.ts';
 import { findAnchor } from './text-anchor.ts';
@@ -134,19 +134,57 @@ export function signingPermissions(pdf: PDF): { fillExisting: boolean; createFie
   return { fillExisting: Boolean(perms.fillForms || perms.annotate), createField: Boolean(perms.modify && perms.annotate) };
 }
 
-function contentsOf(input: Uint8Array, br: [number, number, number, number]): Uint8Array {
+/** The /Contents bytes in the ByteRange gap, hex-decoded, the DER value without its zero padding. */
+export function signatureContents(bytes: Uint8Array, br: [number, number, number, number]): { der: Uint8Array; problem?: string } {
   const [, b, c] = br;
-  if (input[b] !== 0x3c || input[c - 1] !== 0x3e) throw new KysoError('malformed', 'a signature /Contents is not a hex string between its ByteRange gaps');
-  const hexText = new TextDecoder('latin1').decode(input.subarray(b + 1, c - 1)).replace(/\s+/g, '');
-  const bytes = new Uint8Array(hexText.length >> 1);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hexText.substr(i * 2, 2), 16);
-  // Drop the zero padding after the DER value.
+  if (bytes[b] !== 0x3c || bytes[c - 1] !== 0x3e) return { der: new Uint8Array(0), problem: 'the ByteRange gap is not a hex string <…>' };
+  const hexText = new TextDecoder('latin1').decode(bytes.subarray(b + 1, c - 1));
+  if (!/^[0-9A-Fa-f\s]*$/.test(hexText)) return { der: new Uint8Array(0), problem: 'the ByteRange gap holds more than the /Contents hex string' };
+  const compact = hexText.replace(/\s+/g, '');
+  const raw = new Uint8Array(compact.length >> 1);
+  for (let i = 0; i < raw.length; i++) raw[i] = parseInt(compact.substr(i * 2, 2), 16);
+  if (raw.every((x) => x === 0)) return { der: raw, problem: 'the signature value is empty (all zeros): nothing was signed' };
+  return { der: cmsPrefix(raw) };
+}
+
+/**
+ * The CMS at the start of a /Contents value without the padding or anything else after it: one DER
+ * TLV, or one BER TLV (many signers write indefinite lengths, X.690 §8.1.3.6; the CMS parser
+ * normalises them). Undelimitable bytes are returned whole, for the CMS parser to report.
+ */
+export function cmsPrefix(raw: Uint8Array): Uint8Array {
   try {
-    const t = readTlv(bytes, 0);
-    return bytes.subarray(0, t.end);
+    return raw.subarray(0, readTlv(raw, 0).end);
   } catch {
-    return bytes;
+    const end = berEnd(raw, 0, 0);
+    return end !== undefined ? raw.subarray(0, end) : raw;
   }
+}
+
+/** End offset of the BER TLV at `pos` (X.690 §8.1), or undefined when it cannot be delimited. */
+function berEnd(b: Uint8Array, pos: number, depth: number): number | undefined {
+  if (depth > 64 || pos + 2 > b.length) return undefined;
+  const constructed = (b[pos]! & 0x20) !== 0;
+  let p = pos + 1;
+  const first = b[p++]!;
+  if (first !== 0x80) {
+    let len = first;
+    if (first > 0x80) {
+      const n = first & 0x7f;
+      if (n > 4 || p + n > b.length) return undefined;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + b[p++]!;
+    }
+    return p + len <= b.length ? p + len : undefined;
+  }
+  if (!constructed) return undefined;
+  while (p + 2 <= b.length) {
+    if (b[p] === 0 && b[p + 1] === 0) return p + 2;
+    const next = berEnd(b, p, depth + 1);
+    if (next === undefined) return undefined;
+    p = next;
+  }
+  return undefined;
 }
 
 /** The two ByteRange parts joined, as far as they lie inside the file (§12.8.1). */
@@ -164,7 +202,6 @@ export function digestByteRange(crypto: CryptoPort, hash: HashName, bytes: Uint8
 }
 const digestRanges = digestByteRange;
 
-const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * Which digest an existing signature commits to, and whether `bytes` still match it: the CMS
@@ -178,8 +215,9 @@ export function existingSignatureDigestMatches(pdf: PDF, sig: PdfDict, bytes: Ui
   const sub = resolve(pdf, sig.get('SubFilter'));
   const subFilter = sub instanceof PdfName ? sub.value : '';
   if (subFilter === 'adbe.x509.rsa_sha1') return undefined;
-  let cms: Uint8Array;
-  try { cms = contentsOf(bytes, br); } catch (e) { return { ok: false, reason: (e as Error).message }; }
+  const gap = signatureContents(bytes, br);
+  if (gap.der.length === 0) return { ok: false, reason: gap.problem };
+  const cms = gap.der;
   try {
     const sd = parseSignedData(cms);
     if (subFilter === 'ETSI.RFC3161' || sd.eContentType === CMS_OID.tstInfo) {
@@ -318,7 +356,7 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
   // its widget's /Rect (only an invisible, zero-size field gets the layout's rectangle).
   let keepRect = false;
   if (existing && visible) {
-    const placed = existingWidgetPlacement(pdf, pages, existing);
+    const placed = existing.widgets[0] && widgetPlacement(pdf, pages, existing.widgets[0]);
     if (placed) {
       const rot = pageGeometry(pages[placed.pageIndex]!, pdf).rotate;
       const [w, h] = rot === 90 || rot === 270 ? [placed.rect[3] - placed.rect[1], placed.rect[2] - placed.rect[0]] : [placed.rect[2] - placed.rect[0], placed.rect[3] - placed.rect[1]];
@@ -421,22 +459,6 @@ function ensureIndirectPage(pdf: PDF, update: IncrementalUpdate, page: PageInfo)
   page.holder = { ref, obj: page.dict };
 }
 
-/** The page and /Rect of an existing field's first widget, when it has a visible size. */
-function existingWidgetPlacement(pdf: PDF, pages: PageInfo[], field: SignatureFieldInfo): { pageIndex: number; rect: [number, number, number, number] } | undefined {
-  const w = field.widgets[0];
-  if (!w) return undefined;
-  const r = resolveArray(pdf, w.dict.get('Rect'))?.toArray().map((v) => resolve(pdf, v)).map((v) => (v instanceof PdfNumber ? v.value : NaN));
-  if (!r || r.length !== 4 || r.some((v) => !Number.isFinite(v))) return undefined;
-  const rect: [number, number, number, number] = [Math.min(r[0]!, r[2]!), Math.min(r[1]!, r[3]!), Math.max(r[0]!, r[2]!), Math.max(r[1]!, r[3]!)];
-  if (rect[2] - rect[0] < 1 || rect[3] - rect[1] < 1) return undefined;
-  const pageRef = w.dict.getRef('P');
-  let pageIndex = pageRef ? pages.findIndex((pg) => pg.ref?.objectNumber === pageRef.objectNumber) : -1;
-  if (pageIndex < 0 && w.ref) {
-    pageIndex = pages.findIndex((pg) => (resolveArray(pdf, pg.dict.get('Annots'))?.toArray() ?? []).some((a) => a instanceof PdfRef && a.objectNumber === w.ref!.objectNumber));
-  }
-  return pageIndex < 0 ? undefined : { pageIndex, rect };
-}
-
 /**
  * The same drawing centred in a width × height box, at its own size when it fits (a seal keeps its
  * real size in a larger field), else scaled down uniformly to fit the author's field.
@@ -518,4 +540,3 @@ export function estimateCmsSize(p: { certificates: Uint8Array[]; signerSpki: Uin
   return certs + p.signerSpki.length + 16 + 1200 + (p.timeStampRoom ?? 0);
 }
 
-export { PdfString };

@@ -14,6 +14,7 @@ import {
   isPng,
   type DecodedImage,
 } from './png.ts';
+import { concatBytes } from '../asn1/der.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A test-only PNG writer that can produce every colour type, bit depth, filter type and Adam7,
@@ -37,15 +38,7 @@ function mkChunk(type: string, data: Uint8Array | number[]): Uint8Array {
   return Uint8Array.from([...be32(d.length), ...body, ...be32(crc32(body))]);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function ihdr(width: number, height: number, depth: number, colorType: number, interlace = 0): Uint8Array {
   return mkChunk('IHDR', [...be32(width), ...be32(height), depth, colorType, 0, 0, interlace]);

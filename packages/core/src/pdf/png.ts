@@ -15,6 +15,7 @@
  */
 import pako from 'pako';
 import { KysoError } from '../errors.ts';
+import { concatBytes } from '../asn1/der.ts';
 
 /** An 8-bit raster: `rgb` is width*height*3 bytes, row-major, top row first. */
 export interface DecodedImage {
@@ -547,14 +548,7 @@ export function encodePng(img: EncodableImage): Uint8Array {
   ihdr[8] = 8;
   ihdr[9] = ch === 4 ? 6 : 2;
   // compression 0, filter 0, interlace 0
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', pako.deflate(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', pako.deflate(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  */
 import { PdfArray, PdfDict, PdfName, PdfNumber, PdfRef, PdfString, type PDF, type PdfObject } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
+import type { PageInfo } from './page-tree.ts';
 
 export interface SignatureFieldInfo {
   /** Fully qualified field name (§12.7.4.2: partial names joined by "."). */
@@ -140,4 +141,21 @@ export function fieldMdpLocks(pdf: PDF, sig: PdfDict): FieldLock[] {
     }
   }
   return locks;
+}
+
+/**
+ * Where a widget is drawn: its page (by /P, else the page whose /Annots lists it) and its /Rect
+ * normalised to [x1 y1 x2 y2] (§12.5.2), when the rectangle has a visible size (at least 1 pt).
+ */
+export function widgetPlacement(pdf: PDF, pages: PageInfo[], widget: { ref: PdfRef | null; dict: PdfDict }): { pageIndex: number; rect: [number, number, number, number] } | undefined {
+  const r = resolveArray(pdf, widget.dict.get('Rect'))?.toArray().map((v) => resolve(pdf, v)).map((v) => (v instanceof PdfNumber ? v.value : NaN));
+  if (!r || r.length !== 4 || r.some((v) => !Number.isFinite(v))) return undefined;
+  const rect: [number, number, number, number] = [Math.min(r[0]!, r[2]!), Math.min(r[1]!, r[3]!), Math.max(r[0]!, r[2]!), Math.max(r[1]!, r[3]!)];
+  if (rect[2] - rect[0] < 1 || rect[3] - rect[1] < 1) return undefined;
+  const pageRef = widget.dict.getRef('P');
+  let pageIndex = pageRef ? pages.findIndex((pg) => pg.ref?.objectNumber === pageRef.objectNumber) : -1;
+  if (pageIndex < 0 && widget.ref) {
+    pageIndex = pages.findIndex((pg) => (resolveArray(pdf, pg.dict.get('Annots'))?.toArray() ?? []).some((a) => a instanceof PdfRef && a.objectNumber === widget.ref!.objectNumber));
+  }
+  return pageIndex < 0 ? undefined : { pageIndex, rect };
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
-  KysoError, OID, defaultSignatureAlgorithm, formatNameDer, nameAttribute, getAuthorityInfoAccess, getCrlDistributionUris, parseCertificate,
+  KysoError, OID, defaultSignatureAlgorithm, equalBytes, formatNameDer, nameAttribute, getAuthorityInfoAccess, getCrlDistributionUris, parseCertificate,
   type Clock, type CryptoPort, type HashName, type ParsedCertificate, type SignatureAlgorithm, type Signer,
 } from '@kyso/core';
 import { completeCadesSignature, prepareCadesSignature, signatureTimeStampImprint } from '@kyso/core/cms/cades.ts';
@@ -138,7 +138,7 @@ export async function signPdf(p: SignPdfParams): Promise<SignPdfResult> {
     const data = await collectValidationData(chain, p);
     if (tsaChain.length) {
       const tsa = tsaChain[0]!;
-      const tsaIssuer = chain.find((c) => eqBytes(c.subjectDer, tsa.issuerDer));
+      const tsaIssuer = chain.find((c) => equalBytes(c.subjectDer, tsa.issuerDer));
       if (tsaIssuer) {
         const tsaData = await collectValidationData([tsa, ...chain.slice(chain.indexOf(tsaIssuer))], p);
         data.certificates.push(...tsaData.certificates);
@@ -158,8 +158,4 @@ export async function addDocumentTimestamp(p: { input: Uint8Array; password?: st
   const prepared = await preparePdfSignature({ input: p.input, password: p.password, kind: 'doc-timestamp', hash, crypto: p.crypto, contentsCapacity: TIMESTAMP_ROOM });
   const ts = await requestTimestamp({ url: p.tsaUrl, digest: prepared.digest, hash, crypto: p.crypto, timeoutMs: p.timeoutMs });
   return completePdfSignature(prepared, ts.token);
-}
-
-function eqBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -21,6 +21,7 @@
  */
 import { XorShift32, spliceBytes } from '../../fuzz/xorshift.ts';
 import { KysoError } from '../../errors.ts';
+import { concatBytes } from '../../asn1/der.ts';
 import type { Clock, CryptoPort, SignatureAlgorithm, Signer } from '../../ports.ts';
 import type { ParsedCertificate } from '../../x509/certificate.ts';
 import { completeCadesSignature, prepareCadesSignature } from '../../cms/cades.ts';
@@ -183,12 +184,7 @@ function prepareSeed(s: FuzzSeed, report: DocumentReport): Prepared {
 
 const splice = spliceBytes;
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => concatBytes([a, b]);
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 const DIGITS = '0123456789';

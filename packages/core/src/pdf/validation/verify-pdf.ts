@@ -13,7 +13,7 @@
 import { PDF, PdfDict, PdfName, PdfNumber, PdfStream, PdfString } from '@libpdf/core';
 import { KysoError } from '../../errors.ts';
 import type { Clock, CryptoPort, HashName } from '../../ports.ts';
-import { readTlv, toHex } from '../../asn1/der.ts';
+import { equalBytes as eq, readTlv, toHex } from '../../asn1/der.ts';
 import { OID } from '../../x509/oids.ts';
 import { nameAttribute } from '../../x509/names.ts';
 import { getExtendedKeyUsage, parseCertificate, type ParsedCertificate } from '../../x509/certificate.ts';
@@ -24,7 +24,7 @@ import { verifyTimeStampToken } from '../../tsp/time-stamp-token.ts';
 import { parseOcspResponse, verifyOcspResponse } from '../../ocsp/ocsp-response.ts';
 import { computeCertId } from '../../ocsp/cert-id.ts';
 import { lastStartXref, xrefKindAt } from '../file-structure.ts';
-import { byteRangeBytes, digestByteRange } from '../pdf-signature.ts';
+import { byteRangeBytes, cmsPrefix, digestByteRange, signatureContents } from '../pdf-signature.ts';
 import { listPages } from '../page-tree.ts';
 import { byteRangeOf, fieldMdpLocks, listSignatureFields, readLock, resolve, resolveArray, resolveDict, type FieldLock, type SignatureFieldInfo } from '../signature-fields.ts';
 import { analyseModifications } from './modifications.ts';
@@ -56,7 +56,6 @@ export interface VerifyPdfOptions {
 
 const SEVERITY: Record<Indication, number> = { TOTAL_PASSED: 0, INDETERMINATE: 1, TOTAL_FAILED: 2 };
 const latin1 = new TextDecoder('latin1');
-const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** ByteRange digests already computed for a document (see `documentDigest`), by hash and range. */
 const rangeDigestMemo = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
@@ -146,59 +145,6 @@ function readDss(pdf: PDF): DssData {
     .flatMap((s) => { try { return [s.getDecodedData()]; } catch { return []; } });
   out.certs = streams('Certs'); out.ocsps = streams('OCSPs'); out.crls = streams('CRLs');
   return out;
-}
-
-/** The /Contents bytes in the ByteRange gap, hex-decoded, the DER value without its zero padding. */
-function gapContents(bytes: Uint8Array, br: [number, number, number, number]): { der: Uint8Array; problem?: string } {
-  const [, b, c] = br;
-  if (bytes[b] !== 0x3c || bytes[c - 1] !== 0x3e) return { der: new Uint8Array(0), problem: 'the ByteRange gap is not a hex string <…>' };
-  const hexText = latin1.decode(bytes.subarray(b + 1, c - 1));
-  if (!/^[0-9A-Fa-f\s]*$/.test(hexText)) return { der: new Uint8Array(0), problem: 'the ByteRange gap holds more than the /Contents hex string' };
-  const compact = hexText.replace(/\s+/g, '');
-  const raw = new Uint8Array(compact.length >> 1);
-  for (let i = 0; i < raw.length; i++) raw[i] = parseInt(compact.substr(i * 2, 2), 16);
-  if (raw.every((x) => x === 0)) return { der: raw, problem: 'the signature value is empty (all zeros): nothing was signed' };
-  return { der: cmsPrefix(raw) };
-}
-
-/**
- * The CMS at the start of a /Contents value without the padding or anything else after it: one DER
- * TLV, or one BER TLV (many signers write indefinite lengths, X.690 §8.1.3.6; the CMS parser
- * normalises them). Undelimitable bytes are returned whole, for the CMS parser to report.
- */
-function cmsPrefix(raw: Uint8Array): Uint8Array {
-  try {
-    return raw.subarray(0, readTlv(raw, 0).end);
-  } catch {
-    const end = berEnd(raw, 0, 0);
-    return end !== undefined ? raw.subarray(0, end) : raw;
-  }
-}
-
-/** End offset of the BER TLV at `pos` (X.690 §8.1), or undefined when it cannot be delimited. */
-function berEnd(b: Uint8Array, pos: number, depth: number): number | undefined {
-  if (depth > 64 || pos + 2 > b.length) return undefined;
-  const constructed = (b[pos]! & 0x20) !== 0;
-  let p = pos + 1;
-  const first = b[p++]!;
-  if (first !== 0x80) {
-    let len = first;
-    if (first > 0x80) {
-      const n = first & 0x7f;
-      if (n > 4 || p + n > b.length) return undefined;
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + b[p++]!;
-    }
-    return p + len <= b.length ? p + len : undefined;
-  }
-  if (!constructed) return undefined;
-  while (p + 2 <= b.length) {
-    if (b[p] === 0 && b[p + 1] === 0) return p + 2;
-    const next = berEnd(b, p, depth + 1);
-    if (next === undefined) return undefined;
-    p = next;
-  }
-  return undefined;
 }
 
 /**
@@ -358,7 +304,7 @@ async function verifyOne(pdf: PDF, bytes: Uint8Array, s: SigContext, i: number, 
     if (SEVERITY[ind] > SEVERITY[indication]) { indication = ind; sub = code; }
   };
 
-  const gap = s.br ? gapContents(bytes, s.br) : { der: new Uint8Array(0), problem: 'no ByteRange' };
+  const gap = s.br ? signatureContents(bytes, s.br) : { der: new Uint8Array(0), problem: 'no ByteRange' };
   const dictContents = resolve(pdf, dict.get('Contents'));
   const integrity: IntegrityReport = {
     byteRange: s.br ?? null, byteRangeValid: false, byteRangeProblems: checkByteRange(bytes, s.br, dictContents instanceof PdfString ? dictContents.bytes : undefined),
