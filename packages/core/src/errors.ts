@@ -13,7 +13,10 @@ export type ErrorKind =
   | 'invalid-argument'
   | 'not-found'
   | 'conflict'
-  | 'auth'           // wrong passphrase / PIN
+  | 'auth'           // wrong passphrase / PIN; not logged in
+  | 'forbidden'      // logged in, but this role or agency may not do it
+  | 'rate-limited'   // too many attempts; try again later
+  | 'too-large'      // input over a size limit
   | 'io'
   | 'internal';
 

@@ -12,7 +12,7 @@ import { systemClock } from '../services/system-clock.ts';
 
 const STATUS: Partial<Record<ErrorKind, number>> = {
   'invalid-argument': 400, malformed: 400, unsupported: 415, 'weak-crypto': 400, policy: 422,
-  'not-found': 404, conflict: 409, auth: 401, io: 502,
+  'not-found': 404, conflict: 409, auth: 401, io: 502, forbidden: 403, 'rate-limited': 429, 'too-large': 413,
 };
 
 /**
@@ -54,27 +54,43 @@ function fastOcsp(pki: Pki, req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-export function buildPkiApp(pki: Pki, opts: { logger?: boolean; clock?: Clock; verifyRevocation?: 'embedded' | 'online' | 'none' } = {}): FastifyInstance {
-  const app = Fastify({
-    logger: opts.logger ?? false, bodyLimit: 1 << 20, keepAliveTimeout: 10_000,
-    serverFactory: (handler) => createServer((req, res) => {
+/** Fastify options shared by the PKI app and the full server: POST /ocsp on the fast path. */
+export function pkiFastifyOptions(pki: Pki, opts: { logger?: boolean | object; bodyLimit?: number; trustProxy?: boolean } = {}) {
+  return {
+    logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 1 << 20, keepAliveTimeout: 10_000, trustProxy: opts.trustProxy ?? false,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer((req, res) => {
       if (req.method === 'POST' && req.url === '/ocsp') fastOcsp(pki, req, res);
       else handler(req, res);
     }),
-  });
-  app.setErrorHandler((err, _req, reply) => {
+  };
+}
+
+/** Turns every error into RFC 9457 problem+json; KysoError kinds map to HTTP statuses. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
     const kind = isKysoError(err) ? err.kind : undefined;
     const fastifyStatus = (err as { statusCode?: number }).statusCode;
     const status = kind ? STATUS[kind] ?? 500 : fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500 ? fastifyStatus : 500;
-    reply.code(status).header('content-type', 'application/problem+json').send({
+    if (status === 500) req.log.error({ err }, 'internal error');
+    const retryAfter = isKysoError(err) ? (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    const problem: Record<string, unknown> = {
       type: `https://kyso.invalid/problems/${kind ?? (status === 500 ? 'internal' : 'request')}`,
       title: status === 500 ? 'Internal error' : (err as Error).message,
       status,
-    });
+    };
+    const errors = isKysoError(err) ? (err.details as { errors?: unknown } | undefined)?.errors : undefined;
+    if (errors) problem.errors = errors;
+    reply.code(status).header('content-type', 'application/problem+json').send(problem);
   });
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).header('content-type', 'application/problem+json').send({ type: 'https://kyso.invalid/problems/not-found', title: `no route ${req.method} ${req.url}`, status: 404 });
   });
+}
+
+export function buildPkiApp(pki: Pki, opts: { logger?: boolean; clock?: Clock; verifyRevocation?: 'embedded' | 'online' | 'none' } = {}): FastifyInstance {
+  const app = Fastify(pkiFastifyOptions(pki, { logger: opts.logger }));
+  installProblemHandlers(app);
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
   registerPkiRoutes(app, pki);
   registerVerifyRoute(app, {

@@ -10,7 +10,7 @@ import { migrateToLatest } from './migrations.ts';
 
 export interface KeysTable {
   id: string;
-  kind: 'encrypted-pkcs8' | 'pkcs11';
+  kind: 'encrypted-pkcs8' | 'pkcs11' | 'wrapped-pkcs8';
   /** PEM ENCRYPTED PRIVATE KEY for 'encrypted-pkcs8'. */
   encrypted_pem: string | null;
   /** JSON {module, token, label} for 'pkcs11'. */
@@ -81,7 +81,71 @@ export interface CountersTable {
   value: string | number | bigint;
 }
 
+export interface AgenciesTable { id: string; code: string; parent_id: string | null; level: string; status: 'active' | 'dissolved'; created_at: string }
+export interface AgencyVersionsTable {
+  agency_id: string; version: number; name: string; short_name: string; parent_name: string | null;
+  effective_from: string; effective_to: string | null;
+  /** created | renamed | merged-into | absorbed | split-from | split-into | moved */
+  change: string; details: string; created_at: string;
+}
+export interface UsersTable {
+  id: string; username: string; full_name: string; agency_id: string; position: string;
+  /** Comma-separated Role list. */
+  roles: string; uid: string | null; email: string | null; password_hash: string | null;
+  /** Blob of the handwritten signature image (PNG) leaders sign with. */
+  signature_sha256: string | null;
+  status: 'active' | 'disabled'; failed_logins: number; locked_until: string | null; created_at: string;
+}
+export interface PasskeysTable { credential_id: string; user_id: string; public_key: Uint8Array; counter: string | number | bigint; transports: string; name: string; created_at: string; last_used_at: string | null }
+export interface AuthChallengesTable { id: string; user_id: string | null; purpose: string; challenge: string; payload: string; expires_at: string; used_at: string | null }
+export interface SessionsTable { id: string; user_id: string; csrf: string; method: string; created_at: string; expires_at: string; revoked_at: string | null }
+export interface ApiTokensTable { id: string; token_hash: string; agency_id: string; name: string; scopes: string; created_by: string; created_at: string; expires_at: string | null; revoked_at: string | null; last_used_at: string | null }
+export interface RateLimitsTable { key: string; window_start: string; count: number }
+export interface SealsTable { id: string; agency_id: string; blob_sha256: string; diameter_mm: number; valid_from: string; valid_to: string | null; created_by: string; created_at: string }
+export interface CredentialsTable {
+  serial: string; kind: 'official' | 'agency'; agency_id: string; user_id: string | null; key_id: string;
+  needs_pin: number; state: 'issued' | 'active' | 'superseded'; activated_at: string | null; created_at: string;
+}
+export interface CertRequestsTable {
+  id: string; action: 'issue' | 'renew' | 'suspend' | 'resume' | 'revoke'; kind: 'official' | 'agency';
+  agency_id: string; user_id: string | null; serial: string | null; params: string;
+  status: 'pending' | 'approved' | 'rejected' | 'completed' | 'failed';
+  requested_by: string; requested_at: string; decided_by: string | null; decided_at: string | null;
+  decision_reason: string | null; result_serial: string | null; error: string | null;
+}
+export interface DocumentsTable {
+  id: string; agency_id: string; agency_version: number; kind: 'document' | 'attachment'; parent_id: string | null;
+  title: string; series: string; status: 'draft' | 'signed' | 'sealed'; blob_sha256: string; original_sha256: string;
+  filename: string; created_by: string; created_at: string; updated_at: string; revision: number;
+  signed_by: string | null; signed_at: string | null; sealed_by: string | null; sealed_at: string | null;
+  number: number | null; number_year: number | null; number_text: string | null; doc_date: string | null;
+}
+export interface DocumentEventsTable { document_id: string; revision: number; action: string; actor: string; blob_sha256: string; details: string; at: string }
+export interface AuditLogTable { seq: string | number | bigint; at: string; actor: string; agency_id: string | null; action: string; target: string | null; details: string; prev_hash: string; hash: string }
+export interface JobsTable {
+  id: string; kind: string; payload: string; dedupe_key: string | null; status: 'queued' | 'running' | 'done' | 'failed';
+  run_at: string; attempts: number; max_attempts: number; locked_by: string | null; locked_until: string | null;
+  last_error: string | null; created_at: string; finished_at: string | null;
+}
+export interface WebhooksTable { id: string; agency_id: string; url: string; secret_enc: string; events: string; active: number; created_by: string; created_at: string }
+
 export interface KysoDatabase {
+  agencies: AgenciesTable;
+  agency_versions: AgencyVersionsTable;
+  users: UsersTable;
+  passkeys: PasskeysTable;
+  auth_challenges: AuthChallengesTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  rate_limits: RateLimitsTable;
+  seals: SealsTable;
+  credentials: CredentialsTable;
+  cert_requests: CertRequestsTable;
+  documents: DocumentsTable;
+  document_events: DocumentEventsTable;
+  audit_log: AuditLogTable;
+  jobs: JobsTable;
+  webhooks: WebhooksTable;
   crls: CrlsTable;
   counters: CountersTable;
   keys: KeysTable;

@@ -1,0 +1,4 @@
+/** Routes: certificates (placeholder until its owner lands them). */
+import type { RouteDef } from '../route.ts';
+
+export const routes: RouteDef[] = [];
