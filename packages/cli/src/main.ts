@@ -8,6 +8,7 @@ import { caCommand } from './commands/ca.ts';
 import { x509Command } from './commands/x509.ts';
 import { demoCommand } from './commands/demo.ts';
 import { servePkiCommand } from './commands/serve-pki.ts';
+import { serveCommand } from './commands/serve.ts';
 import { signCommand } from './commands/sign.ts';
 import { verifyCommand } from './commands/verify.ts';
 
@@ -27,6 +28,8 @@ Usage:
   kyso ca chain  --dir DIR
   kyso ca log    --dir DIR [--verify]
   kyso x509 verify CERT.pem --trust ROOT.pem [--untrusted CHAIN.pem] [--crl FILE]… [--at ISO-TIME] [--json]
+  kyso serve     [--data ./kyso-data] [--port 8080] [--host 127.0.0.1] [--db postgres://…] [--config FILE]
+                 [--public-url URL] [--no-demo]   (secrets: KYSO_CA_PASSPHRASE, KYSO_SERVER_SECRET)
   kyso serve-pki --dir DIR [--port 8080] [--host 127.0.0.1] (--pass-env VAR | --pass-file FILE)
                  [--crl-period SECONDS] [--ocsp-validity SECONDS] [--poll-ms MS] [--workers N]
   kyso sign IN.pdf -o OUT.pdf (--p12 FILE --pass-env VAR | --pkcs11 MODULE --token LABEL --key-label L --pin-env VAR --cert CERT.pem)
@@ -52,6 +55,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
       case 'ca': return await caCommand(rest, out);
       case 'x509': return await x509Command(rest, out);
       case 'demo': return await demoCommand(rest, out);
+      case 'serve': return await serveCommand(rest, out);
       case 'serve-pki': return await servePkiCommand(rest, out);
       case 'sign': return await signCommand(rest, out);
       case 'verify': return await verifyCommand(rest, out);

@@ -3,7 +3,7 @@
  * plain JSON, secrets already read by the main thread), and the code that loads the key and runs it.
  */
 import { KysoError, decodePemAll, equalBytes, parseCertificate, type ParsedCertificate, type Signer, type HashName } from '@kyso/core';
-import { decree30Layout, rectLayout, type CopyForm, type Decree30Preset } from '@kyso/core/pdf/decree30.ts';
+import type { CopyForm, Decree30Preset } from '@kyso/core/pdf/decree30.ts';
 import { decodePng, type DecodedImage } from '@kyso/core/pdf/png.ts';
 import type { FieldLock } from '@kyso/core/pdf/signature-fields.ts';
 import { readPkcs12 } from '@kyso/server/keys/pkcs12.ts';
@@ -12,6 +12,7 @@ import { Pkcs11Token, openPkcs11Signer } from '@kyso/server/keys/pkcs11-signer.t
 import { nodeCrypto } from '@kyso/server/crypto/node-crypto.ts';
 import { systemClock } from '@kyso/server/services/system-clock.ts';
 import { PADES_LEVELS, signPdf, type PadesLevel, type SignPdfResult } from '@kyso/server/services/pdf-signing.ts';
+import { documentNumberEntries, signatureLayout } from '@kyso/server/services/pdf-layout.ts';
 import { readInput, readSecret } from '../io.ts';
 
 export type KeySource =
@@ -141,28 +142,19 @@ const decodedImages = new WeakMap<PdfSignJob, { sigImage?: DecodedImage; seal?: 
 export function prepareLayout(job: PdfSignJob, signingTime: Date) {
   let images = decodedImages.get(job);
   if (!images) decodedImages.set(job, (images = { sigImage: image(job.image, 'signature image'), seal: image(job.seal, 'seal image') }));
-  const { sigImage, seal } = images;
-  if (job.preset) {
-    return decree30Layout({
-      preset: job.preset, signingTime, image: sigImage, seal, sealMm: job.sealMm, anchor: job.anchor, page: job.page, rectMm: job.rect,
-      docNumber: job.docNumber, docDate: job.docDate, agencyName: job.agencyName, copyForm: job.copyForm,
-    });
-  }
-  if (job.rect) return rectLayout({ page: job.page ?? 1, rectMm: job.rect, image: sigImage });
-  if (sigImage || seal || job.anchor) throw new KysoError('invalid-argument', 'a visible signature needs --preset, or --page N --rect X,Y,W,H');
-  return undefined;
+  return signatureLayout({
+    preset: job.preset, signingTime, image: images.sigImage, seal: images.seal, sealMm: job.sealMm, anchor: job.anchor, page: job.page, rect: job.rect,
+    docNumber: job.docNumber, docDate: job.docDate, agencyName: job.agencyName, copyForm: job.copyForm,
+  });
 }
 
 export async function runPdfSignJob(job: PdfSignJob, identity: LoadedIdentity, input: Uint8Array): Promise<SignPdfResult> {
   const signingTime = systemClock.now();
-  const extra: Record<string, string> = {};
-  if (job.docNumber) extra.KysoDocNumber = job.docNumber;
-  if (job.docDate) extra.KysoDocDate = job.docDate;
   return signPdf({
     input, password: job.pdfPassword, signer: identity.signer, certificate: identity.certificate, chain: identity.chain,
     level: job.level, tsaUrl: job.tsa, clock: { now: () => signingTime }, crypto: nodeCrypto, hash: job.hash, rsaPadding: job.rsaPadding,
     layout: prepareLayout(job, signingTime), fieldName: job.field, reason: job.reason, location: job.location,
-    certify: job.certify, lock: job.lock, extraEntries: extra,
+    certify: job.certify, lock: job.lock, extraEntries: documentNumberEntries(job.docNumber, job.docDate),
   });
 }
 

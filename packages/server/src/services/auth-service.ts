@@ -1,10 +1,11 @@
 /**
  * Password login with lockout (after `lockoutAttempts` failures the account locks for
- * `lockoutMinutes`, with a message saying until when), logout, and the caller's profile. Every
- * login, failed login and lockout is audited.
+ * `lockoutMinutes`, with a message saying until when), the session start shared with passkey login
+ * (passkey-service.ts), logout, and the caller's profile. Every login, failed login and lockout is
+ * audited.
  */
 import { KysoError } from '@kyso/core';
-import type { ServerContext } from './server-context.ts';
+import type { ServerContext, Trx } from './server-context.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { createSession, type NewSession } from '../auth/sessions.ts';
 import { parseRoles, type Principal } from '../auth/principal.ts';
@@ -39,11 +40,19 @@ export async function login(ctx: ServerContext, p: { username: string; password:
   }
   const session = await ctx.tx(async (trx) => {
     await trx.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
-    const s = await createSession(trx, { userId: user.id, method: 'password', now, hours: ctx.config.sessionHours });
-    await ctx.audit(trx, { actor: `user:${user.id}`, agencyId: user.agency_id, action: 'auth.login', target: user.username, details: { ip: p.ip, method: 'password' } });
-    return s;
+    return startSession(ctx, trx, user, { method: 'password', ip: p.ip });
   });
   return { session, user: toUserView(user) };
+}
+
+/**
+ * Opens a session for `user` inside `trx` and audits the login: the one path every login method
+ * (password, passkey) ends in.
+ */
+export async function startSession(ctx: ServerContext, trx: Trx, user: { id: string; agency_id: string; username: string }, p: { method: 'password' | 'passkey'; ip: string; details?: Record<string, unknown> }): Promise<NewSession> {
+  const s = await createSession(trx, { userId: user.id, method: p.method, now: ctx.clock.now(), hours: ctx.config.sessionHours });
+  await ctx.audit(trx, { actor: `user:${user.id}`, agencyId: user.agency_id, action: 'auth.login', target: user.username, details: { ip: p.ip, method: p.method, ...(p.details ?? {}) } });
+  return s;
 }
 
 export function toUserView(u: { id: string; username: string; full_name: string; agency_id: string; position: string; roles: string }): UserView {
