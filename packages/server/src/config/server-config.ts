@@ -50,7 +50,8 @@ export const serverConfigSchema = z.object({
   serverSecret: z.string().min(16).optional(),
 }).strict();
 
-export type ServerConfig = z.infer<typeof serverConfigSchema> & { dataDir: string };
+/** The validated configuration; `hsmPin` is read from the variable `hsm.pinEnv` names. */
+export type ServerConfig = z.infer<typeof serverConfigSchema> & { dataDir: string; hsmPin?: string };
 
 const ENV: Record<string, { key: keyof z.input<typeof serverConfigSchema>; type: 'string' | 'number' | 'boolean' }> = {
   KYSO_DATA: { key: 'dataDir', type: 'string' },
@@ -102,5 +103,5 @@ export function loadServerConfig(p: { cli?: Record<string, unknown>; env?: Recor
   if (!r.success) for (const i of r.error.issues) problems.push(`${i.path.join('.') || '(config)'}: ${i.message}`);
   if (r.success && r.data.hsm && !env[r.data.hsm.pinEnv]) problems.push(`hsm.pinEnv: environment variable ${r.data.hsm.pinEnv} is not set`);
   if (problems.length > 0) throw new KysoError('invalid-argument', `invalid configuration:\n  ${problems.join('\n  ')}`, { details: problems });
-  return { ...r.data!, dataDir: resolve(r.data!.dataDir) };
+  return { ...r.data!, dataDir: resolve(r.data!.dataDir), ...(r.data!.hsm ? { hsmPin: env[r.data!.hsm.pinEnv] } : {}) };
 }

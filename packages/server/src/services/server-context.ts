@@ -15,6 +15,7 @@ import { openDatabase, type Db, type KysoDatabase } from '../store/database.ts';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { FileBlobStore, type BlobStore } from '../blobs/blob-store.ts';
 import { HolderKeyStore, deriveKek } from '../keys/holder-keys.ts';
+import { SecretBox } from '../crypto/secret-box.ts';
 import { JobRunner, enqueueJob } from '../jobs/job-queue.ts';
 import { parseCeremony } from '../config/ceremony.ts';
 import type { ServerConfig } from '../config/server-config.ts';
@@ -37,6 +38,8 @@ export interface ServerContext {
   crypto: CryptoPort;
   blobs: BlobStore;
   keys: HolderKeyStore;
+  /** Seals small secrets the server reads back (webhook secrets), under a subkey of the KEK. */
+  secretBox: SecretBox;
   ca: CaService;
   caDeps: CaDeps;
   pki: Pki;
@@ -117,15 +120,17 @@ export async function openServerContext(config: ServerConfig, opts: OpenServerOp
     await db.kysely.insertInto('settings').values({ key: 'kek.salt', value: randomBytes(16).toString('base64') })
       .onConflict((oc) => oc.column('key').doNothing()).execute();
     const salt = (await db.kysely.selectFrom('settings').select('value').where('key', '=', 'kek.salt').executeTakeFirstOrThrow()).value;
-    const hsm = config.hsm ? { module: config.hsm.module, token: config.hsm.token, pin: process.env[config.hsm.pinEnv]! } : undefined;
-    const keys = new HolderKeyStore(db.kysely, deriveKek(secrets.serverSecret, Buffer.from(salt, 'base64')), hsm);
+    const hsm = config.hsm ? { module: config.hsm.module, token: config.hsm.token, pin: config.hsmPin ?? '' } : undefined;
+    const kek = deriveKek(secrets.serverSecret, Buffer.from(salt, 'base64'));
+    const keys = new HolderKeyStore(db.kysely, kek, hsm);
+    const secretBox = new SecretBox(kek, 'stored secrets');
     closers.push(() => keys.close());
     const instanceId = opts.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     const jobs = new JobRunner({ db: db.kysely, dialect: db.dialect, clock, instanceId, pollMs: config.jobPollMs });
     closers.push(() => jobs.stop());
     const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
     const ctx: ServerContext & { firstRun: boolean } = {
-      config, db, clock, crypto: nodeCrypto, blobs, keys, ca, caDeps, pki, jobs, log, instanceId, publicUrl, firstRun,
+      config, db, clock, crypto: nodeCrypto, blobs, keys, secretBox, ca, caDeps, pki, jobs, log, instanceId, publicUrl, firstRun,
       tx: (fn) => db.kysely.transaction().execute(fn),
       audit: async (trx, e) => { await appendAudit(trx, db.dialect, { ...e, at: e.at ?? clock.now() }); },
       emit: async (trx, ev) => { await enqueueJob(trx, clock, { kind: 'event', payload: { ...ev, at: clock.now().toISOString(), id: randomUUID() } }); },
