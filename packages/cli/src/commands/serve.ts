@@ -10,7 +10,7 @@ import { loadServerConfig } from '@kyso/server/config/server-config.ts';
 import { openServerContext } from '@kyso/server/services/server-context.ts';
 import { seedDemoProvince } from '@kyso/server/services/bootstrap.ts';
 import { buildServerApp } from '@kyso/server/http/server-app.ts';
-import { registerJobHandlers } from '@kyso/server/services/job-handlers.ts';
+import { registerJobHandlers, scheduleDailyJobs } from '@kyso/server/services/job-handlers.ts';
 import { EXIT, parse, type Out } from '../cli-kit.ts';
 
 export async function serveCommand(args: string[], out: Out, opts: { signal?: AbortSignal; env?: Record<string, string | undefined> } = {}): Promise<number> {
@@ -28,6 +28,7 @@ export async function serveCommand(args: string[], out: Out, opts: { signal?: Ab
   let app;
   try {
     registerJobHandlers(ctx);
+    await scheduleDailyJobs(ctx);
     const seeded = config.demo ? await seedDemoProvince(ctx) : undefined;
     app = buildServerApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
     const address = await app.listen({ port: config.port, host: config.host });

@@ -42,8 +42,8 @@ export interface RouteDef<P = any, Q = any, B = any> {
   status?: number;
   /** Session-authenticated unsafe requests must carry the CSRF token; false only for login routes. */
   csrf?: boolean;
-  /** Per-IP requests per minute (default: none). */
-  rateLimit?: number;
+  /** Per-IP requests per minute (default: none); a function reads it from the configuration. */
+  rateLimit?: number | ((ctx: ServerContext) => number);
   handler(req: RouteRequest<P, Q, B>, ctx: ServerContext): Promise<unknown>;
 }
 

@@ -72,7 +72,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServerContext, rout
             const sent = req.headers[CSRF_HEADER];
             if (typeof sent !== 'string' || !req.kysoCsrf || !safeEqual(sent, req.kysoCsrf)) throw new KysoError('forbidden', `missing or wrong ${CSRF_HEADER} header (CSRF protection)`);
           }
-          if (def.rateLimit) await enforceRateLimit(ctx.db.kysely, `ip:${req.ip}:${def.method} ${def.url}`, def.rateLimit, ctx.clock.now());
+          const limit = typeof def.rateLimit === 'function' ? def.rateLimit(ctx) : def.rateLimit;
+          if (limit) await enforceRateLimit(ctx.db.kysely, `ip:${req.ip}:${def.method} ${def.url}`, limit, ctx.clock.now());
           let body: unknown = req.body;
           if (typeof def.body === 'string') {
             const want = BINARY_TYPES[def.body];

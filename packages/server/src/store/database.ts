@@ -161,6 +161,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   kysely: Kysely<KysoDatabase>;
   dialect: Dialect;
+  /** PostgreSQL schema the tables live in (undefined for SQLite). */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -183,8 +185,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
       try { await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`); } finally { c.release(); }
     }
     const kysely = new Kysely<KysoDatabase>({ dialect: new PostgresDialect({ pool }) });
-    const db: Db = { kysely, dialect: 'postgres', close: () => kysely.destroy() };
-    await migrateToLatest(db);
+    const current = (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(kysely)).rows[0]?.s ?? 'public';
+    const db: Db = { kysely, dialect: 'postgres', schema: schema ?? current, close: () => kysely.destroy() };
+    await migrateToLatest(db, schema);
     return db;
   }
   let sqlite: Database.Database;

@@ -307,8 +307,13 @@ class Provider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db: db.kysely, provider: new Provider(db.dialect) });
+/**
+ * `schema`: the PostgreSQL schema the tables live in. Named explicitly so that Kysely looks for its
+ * migration tables there only — its check otherwise finds another schema's (a concurrent test
+ * server's) and skips creating them here.
+ */
+export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider: new Provider(db.dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
