@@ -6,7 +6,9 @@
  *    key derived from both the KEK and the holder's PIN (scrypt), so the database alone, or the
  *    server secret without the PIN, opens nothing;
  *  - a PKCS#11 token (HSM), where the key is generated non-extractable.
- * Unwrapped keys without a PIN are cached per instance (they open with the KEK alone anyway).
+ * Unwrapped keys without a PIN are cached per instance (they open with the KEK alone anyway); the
+ * cache is checked against the stored wrapping on each use, so a key that another instance has since
+ * put under a PIN (`setPin`) stops opening without it everywhere at once.
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, randomBytes, randomUUID, scryptSync, type KeyObject } from 'node:crypto';
 import { KysoError, keySpecName, type KeySpec, type Signer } from '@kyso/core';
@@ -36,7 +38,8 @@ export class HolderKeyStore {
   readonly #kek: Buffer;
   readonly #hsm?: HsmConfig;
   #token?: Pkcs11Token;
-  readonly #cache = new Map<string, Signer>();
+  /** Opened keys: PKCS#11 handles by key id; unwrapped keys by key id with the wrapping they came from. */
+  readonly #cache = new Map<string, { wrapped: string | null; signer: Signer }>();
 
   constructor(db: Kysely<KysoDatabase>, kek: Buffer, hsm?: HsmConfig) {
     this.#db = db;
@@ -50,6 +53,30 @@ export class HolderKeyStore {
     if (pin === undefined) return this.#kek;
     const pinKey = scryptSync(pin, pinSalt!, 32, PIN_SCRYPT);
     return createHash('sha256').update(this.#kek).update(pinKey).digest();
+  }
+
+  /** AES-256-GCM under the KEK (or KEK+PIN), the key id as associated data (a row cannot be moved to another id). */
+  #wrap(keyId: string, pkcs8: Buffer, pin: string | undefined): WrappedKey {
+    const pinSalt = pin !== undefined ? randomBytes(16) : undefined;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#wrapKey(pin, pinSalt), iv);
+    cipher.setAAD(Buffer.from(keyId));
+    const ct = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
+    return { v: 1, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ...(pinSalt ? { pinSalt: pinSalt.toString('base64') } : {}) };
+  }
+
+  /** The PKCS#8 DER of a wrapped key; wrong or missing PIN → KysoError('auth'). */
+  #unwrap(keyId: string, w: WrappedKey, pin: string | undefined): Buffer {
+    const pinSalt = w.pinSalt ? Buffer.from(w.pinSalt, 'base64') : undefined;
+    if (pinSalt && pin === undefined) throw new KysoError('auth', 'this signing key needs its PIN');
+    try {
+      const d = createDecipheriv('aes-256-gcm', this.#wrapKey(pinSalt ? pin : undefined, pinSalt), Buffer.from(w.iv, 'base64'));
+      d.setAAD(Buffer.from(keyId));
+      d.setAuthTag(Buffer.from(w.tag, 'base64'));
+      return Buffer.concat([d.update(Buffer.from(w.ct, 'base64')), d.final()]);
+    } catch {
+      throw new KysoError('auth', pinSalt ? 'wrong PIN for this signing key' : `key ${keyId} cannot be opened with this server secret`);
+    }
   }
 
   #openToken(): Pkcs11Token {
@@ -72,12 +99,7 @@ export class HolderKeyStore {
     }
     const key = await generateKeyPairAsync(spec);
     const signer = new KeyObjectSigner(key);
-    const pinSalt = opts.pin !== undefined ? randomBytes(16) : undefined;
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#wrapKey(opts.pin, pinSalt), iv);
-    cipher.setAAD(Buffer.from(keyId));
-    const ct = Buffer.concat([cipher.update(key.export({ type: 'pkcs8', format: 'der' })), cipher.final()]);
-    const wrapped: WrappedKey = { v: 1, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ...(pinSalt ? { pinSalt: pinSalt.toString('base64') } : {}) };
+    const wrapped = this.#wrap(keyId, key.export({ type: 'pkcs8', format: 'der' }), opts.pin);
     await trx.insertInto('keys').values({
       id: keyId, kind: 'wrapped-pkcs8', encrypted_pem: JSON.stringify(wrapped), pkcs11: null,
       spki: signer.publicKey, key_spec: keySpecName(spec), created_at: opts.at.toISOString(),
@@ -95,33 +117,46 @@ export class HolderKeyStore {
   /** Opens a key for signing. Wrong or missing PIN → KysoError('auth'). */
   async signer(keyId: string, opts: { pin?: string } = {}): Promise<Signer> {
     const cached = this.#cache.get(keyId);
-    if (cached) return cached;
+    if (cached && cached.wrapped === null) return cached.signer; // PKCS#11: the token guards the key
     const row = await this.#db.selectFrom('keys').selectAll().where('id', '=', keyId).executeTakeFirst();
     if (!row) throw new KysoError('not-found', `key ${keyId} not found`);
     if (row.kind === 'pkcs11') {
       const ref = JSON.parse(row.pkcs11 ?? '{}') as { label: string };
       const s = openPkcs11Signer(this.#openToken(), { label: ref.label });
-      this.#cache.set(keyId, s);
+      this.#cache.set(keyId, { wrapped: null, signer: s });
       return s;
     }
     if (row.kind !== 'wrapped-pkcs8') throw new KysoError('internal', `key ${keyId} is not a holder key`);
+    if (cached && cached.wrapped === row.encrypted_pem) return cached.signer;
+    this.#cache.delete(keyId);
     const w = JSON.parse(row.encrypted_pem ?? '{}') as WrappedKey;
-    const pinSalt = w.pinSalt ? Buffer.from(w.pinSalt, 'base64') : undefined;
-    if (pinSalt && opts.pin === undefined) throw new KysoError('auth', 'this signing key needs its PIN');
-    let key: KeyObject;
-    try {
-      const d = createDecipheriv('aes-256-gcm', this.#wrapKey(pinSalt ? opts.pin : undefined, pinSalt), Buffer.from(w.iv, 'base64'));
-      d.setAAD(Buffer.from(keyId));
-      d.setAuthTag(Buffer.from(w.tag, 'base64'));
-      const der = Buffer.concat([d.update(Buffer.from(w.ct, 'base64')), d.final()]);
-      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    } catch {
-      throw new KysoError('auth', pinSalt ? 'wrong PIN for this signing key' : `key ${keyId} cannot be opened with this server secret`);
-    }
+    const key: KeyObject = createPrivateKey({ key: this.#unwrap(keyId, w, opts.pin), format: 'der', type: 'pkcs8' });
     const s = new KeyObjectSigner(key);
     if (!Buffer.from(s.publicKey).equals(Buffer.from(row.spki))) throw new KysoError('internal', `key ${keyId} does not match its recorded public key`);
-    if (!pinSalt) this.#cache.set(keyId, s);
+    if (!w.pinSalt) this.#cache.set(keyId, { wrapped: row.encrypted_pem, signer: s });
     return s;
+  }
+
+  /**
+   * Puts a key under its holder's PIN (activation): unwraps with the KEK, wraps again under a key
+   * derived from the KEK and the PIN, in one UPDATE of the keys row (inside the caller's
+   * transaction when `db` is one). From then on the key opens only with the PIN. A key in the HSM
+   * is guarded by the token's PIN instead and cannot take a personal one; a key that already has a
+   * PIN is refused (the PIN is set once, at activation).
+   */
+  async setPin(keyId: string, pin: string, db: Transaction<KysoDatabase> | Kysely<KysoDatabase> = this.#db): Promise<void> {
+    validatePin(pin);
+    const row = await db.selectFrom('keys').select(['kind', 'encrypted_pem']).where('id', '=', keyId).executeTakeFirst();
+    if (!row) throw new KysoError('not-found', `key ${keyId} not found`);
+    if (row.kind === 'pkcs11') throw new KysoError('invalid-argument', 'this key is held in the HSM, which its token PIN protects: a personal PIN cannot be set on it (activate without a PIN)');
+    if (row.kind !== 'wrapped-pkcs8') throw new KysoError('internal', `key ${keyId} is not a holder key`);
+    const w = JSON.parse(row.encrypted_pem ?? '{}') as WrappedKey;
+    if (w.pinSalt) throw new KysoError('conflict', 'this signing key already has a PIN');
+    const rewrapped = JSON.stringify(this.#wrap(keyId, this.#unwrap(keyId, w, undefined), pin));
+    const res = await db.updateTable('keys').set({ encrypted_pem: rewrapped })
+      .where('id', '=', keyId).where('encrypted_pem', '=', row.encrypted_pem!).executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new KysoError('conflict', `key ${keyId} changed meanwhile; try again`);
+    this.#cache.delete(keyId);
   }
 
   close(): void {

@@ -8,7 +8,7 @@
  * or replaced).
  */
 import { KysoError, buildName, createCsr, defaultSignatureAlgorithm, parseDnString, type KeySpec, type Signer } from '@kyso/core';
-import type { ServerContext } from './server-context.ts';
+import type { ServerContext, Trx } from './server-context.ts';
 import type { CredentialsTable } from '../store/database.ts';
 
 /** RFC 4514 attribute values: escape the special characters. */
@@ -48,6 +48,10 @@ export interface IssueCredentialParams {
   replaces?: string;
   /** Initial state: 'issued' (holder must activate) or 'active'. */
   state?: 'issued' | 'active';
+  /** The audit actor (default `system`): the administrator who approved the request. */
+  actor?: string;
+  /** Runs inside the transaction that records the credential (e.g. completes the request that asked for it). */
+  within?: (trx: Trx, serial: string) => Promise<void>;
 }
 
 /** Generates the key, issues the certificate and records the credential. Returns the serial. */
@@ -59,15 +63,55 @@ export async function issueCredential(ctx: ServerContext, p: IssueCredentialPara
   const csr = await createCsr({ subject: buildName(parseDnString('CN=kyso key')), signer, algorithm: defaultSignatureAlgorithm(spec) });
   const issued = await ctx.ca.issue({ profile: subj.profile, subject: subj.subject, uid: subj.uid, agencyCode: subj.agencyCode, csr, days: p.days });
   const serial = issued.certificate.serialHex;
-  await ctx.tx(async (trx) => {
-    await trx.insertInto('credentials').values({
+  await recordCredential(ctx, {
+    row: {
       serial, kind: p.kind, agency_id: p.agencyId, user_id: p.kind === 'official' ? p.userId ?? null : null, key_id: keyId,
       needs_pin: 0, state: p.state ?? 'issued', activated_at: p.state === 'active' ? now.toISOString() : null, created_at: now.toISOString(),
-    }).execute();
-    if (p.replaces) await trx.updateTable('credentials').set({ state: 'superseded' }).where('serial', '=', p.replaces).execute();
-    await ctx.audit(trx, { actor: 'system', agencyId: p.agencyId, action: 'certificate.issued', target: serial, details: { kind: p.kind, userId: p.userId ?? null, subject: issued.certificate.subjectString, notAfter: issued.certificate.notAfter.toISOString(), replaces: p.replaces ?? null, keyStorage: ctx.keys.storage } });
+    },
+    replaces: p.replaces, action: 'certificate.issued', actor: p.actor, within: p.within,
+    details: { subject: issued.certificate.subjectString, notAfter: issued.certificate.notAfter.toISOString(), keyStorage: ctx.keys.storage },
   });
   return { serial, keyId };
+}
+
+/**
+ * Renewal of a credential (Decree 68/2024/NĐ-CP: a renewal extends validity by at most 3 years;
+ * the CA enforces it): a new certificate for the same key and subject (CaService.renew), recorded as
+ * a new credential bound to the same key — which keeps its state and PIN, since the holder already
+ * holds it — and the old credential superseded. `days` is the new certificate's validity from now;
+ * without it the renewal runs to the old end plus the profile's renewal limit.
+ */
+export async function renewCredential(ctx: ServerContext, p: { serial: string; days?: number; actor?: string; within?: IssueCredentialParams['within'] }): Promise<{ serial: string; keyId: string }> {
+  const old = await ctx.db.kysely.selectFrom('credentials').selectAll().where('serial', '=', p.serial).executeTakeFirst();
+  if (!old) throw new KysoError('not-found', `no credential with serial ${p.serial}`);
+  if (old.state === 'superseded') throw new KysoError('conflict', `credential ${p.serial} was already renewed or replaced`);
+  const renewed = await ctx.ca.renew(old.serial, { days: p.days });
+  const serial = renewed.certificate.serialHex;
+  await recordCredential(ctx, {
+    row: { ...old, serial, created_at: ctx.clock.now().toISOString() },
+    replaces: old.serial, action: 'certificate.renewed', actor: p.actor, within: p.within,
+    details: { subject: renewed.certificate.subjectString, notAfter: renewed.certificate.notAfter.toISOString() },
+  });
+  return { serial, keyId: old.key_id };
+}
+
+/** Records a new credential (and supersedes the one it replaces) with its audit entry, in one transaction. */
+async function recordCredential(ctx: ServerContext, p: {
+  row: CredentialsTable; replaces?: string; action: string; actor?: string; details: Record<string, unknown>; within?: IssueCredentialParams['within'];
+}): Promise<void> {
+  const { row } = p;
+  await ctx.tx(async (trx) => {
+    await trx.insertInto('credentials').values(row).execute();
+    if (p.replaces) {
+      const res = await trx.updateTable('credentials').set({ state: 'superseded' }).where('serial', '=', p.replaces).where('state', '!=', 'superseded').executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new KysoError('conflict', `credential ${p.replaces} was already renewed or replaced`);
+    }
+    await ctx.audit(trx, {
+      actor: p.actor ?? 'system', agencyId: row.agency_id, action: p.action, target: row.serial,
+      details: { kind: row.kind, userId: row.user_id, replaces: p.replaces ?? null, ...p.details },
+    });
+    await p.within?.(trx, row.serial);
+  });
 }
 
 export interface UsableCredential { row: CredentialsTable; signer: Signer; certificateDer: Uint8Array; chain: Uint8Array[] }
