@@ -6,6 +6,7 @@
  * here: they go through the registration-authority path (request → approval → issuance).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { insertAgencyRow, insertUserRow } from './directory-service.ts';
 import { makeSealPng, makeSignaturePng } from '@kyso/core/pdf/sample-images.ts';
 import type { ServerContext, Trx } from './server-context.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -48,23 +49,12 @@ export function demoUsers(): SeedUser[] {
 }
 
 export async function insertAgency(ctx: ServerContext, trx: Trx, a: SeedAgency, parentId: string | null, at: Date): Promise<string> {
-  const id = randomUUID();
-  await trx.insertInto('agencies').values({ id, code: a.code, parent_id: parentId, level: a.level, status: 'active', created_at: at.toISOString() }).execute();
-  await trx.insertInto('agency_versions').values({
-    agency_id: id, version: 1, name: a.name, short_name: a.shortName, parent_name: null, effective_from: at.toISOString(), effective_to: null,
-    change: 'created', details: '{}', created_at: at.toISOString(),
-  }).execute();
   void ctx;
-  return id;
+  return insertAgencyRow(trx, { ...a, parentId, from: at.toISOString(), now: at });
 }
 
 export async function insertUser(trx: Trx, u: SeedUser, agencyId: string, passwordHash: string, at: Date, signatureSha: string | null = null): Promise<string> {
-  const id = randomUUID();
-  await trx.insertInto('users').values({
-    id, username: u.username, full_name: u.fullName, agency_id: agencyId, position: u.position, roles: u.roles.join(','), uid: u.uid ?? null,
-    email: null, password_hash: passwordHash, signature_sha256: signatureSha, status: 'active', failed_logins: 0, locked_until: null, created_at: at.toISOString(),
-  }).execute();
-  return id;
+  return insertUserRow(trx, { ...u, agencyId, passwordHash, now: at, signatureSha });
 }
 
 export interface SeedResult { agencies: Record<string, string>; users: Record<string, { id: string; password: string }> }
