@@ -26,6 +26,7 @@ import { encodeTimeStampReq } from '@kyso/core/tsp/index.ts';
 
 import { benchPadesBatch, benchPadesBig, benchPadesOnePage, cleanupPadesFixture, padesBigChild, padesFixture, type PadesFixture } from './bench-pades.ts';
 import { benchVerifyBig, benchVerifyOnePage, verifyFixture, type VerifyFixture } from './bench-verify.ts';
+import { benchServer } from './bench-server.ts';
 
 const childAt = process.argv.indexOf('--pades-big-child');
 if (childAt >= 0) {
@@ -276,6 +277,8 @@ const benches: Record<string, () => Promise<void>> = {
   'pades.batch': async () => benchPadesBatch(await pades(), report),
   'verify.1page.blt': async () => benchVerifyOnePage(await verifyFx(), report),
   'verify.20mb': async () => benchVerifyBig(await verifyFx(), report),
+  'server.sqlite': () => benchServer('sqlite', report),
+  'server.postgres': () => benchServer('postgres', report),
 };
 
 let padesFx: PadesFixture | undefined;

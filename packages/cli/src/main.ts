@@ -5,6 +5,7 @@
 import { KysoError, isKysoError } from '@kyso/core';
 import { EXIT, exitCodeFor, type Out } from './cli-kit.ts';
 import { caCommand } from './commands/ca.ts';
+import { auditCommand } from './commands/audit.ts';
 import { x509Command } from './commands/x509.ts';
 import { demoCommand } from './commands/demo.ts';
 import { servePkiCommand } from './commands/serve-pki.ts';
@@ -27,6 +28,8 @@ Usage:
   kyso ca list   --dir DIR [--json] [--status good|suspended|revoked|expired] [--profile P] [--query TEXT]
   kyso ca chain  --dir DIR
   kyso ca log    --dir DIR [--verify]
+  kyso audit verify [--data DIR] [--db URL]   (exit 0 intact, 65 broken: names the first bad entry)
+  kyso audit export [--data DIR] [--db URL] [--out FILE] [--from SEQ]   (JSON Lines with prev_hash and hash)
   kyso x509 verify CERT.pem --trust ROOT.pem [--untrusted CHAIN.pem] [--crl FILE]… [--at ISO-TIME] [--json]
   kyso serve     [--data ./kyso-data] [--port 8080] [--host 127.0.0.1] [--db postgres://…] [--config FILE]
                  [--public-url URL] [--no-demo]   (secrets: KYSO_CA_PASSPHRASE, KYSO_SERVER_SECRET)
@@ -53,6 +56,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
   try {
     switch (cmd) {
       case 'ca': return await caCommand(rest, out);
+      case 'audit': return await auditCommand(rest, out);
       case 'x509': return await x509Command(rest, out);
       case 'demo': return await demoCommand(rest, out);
       case 'serve': return await serveCommand(rest, out);

@@ -71,13 +71,18 @@ export async function verifyAuditLog(db: Kysely<KysoDatabase>, pageSize = 5000):
   }
 }
 
-/** Entries in order, as plain objects (for export and the audit API). */
-export async function* readAuditLog(db: Kysely<KysoDatabase>, opts: { fromSeq?: number; agencyId?: string; pageSize?: number } = {}): AsyncGenerator<AuditEntry> {
+/**
+ * Entries in order, as plain objects (for export and the audit API). `action`: an exact action
+ * (`auth.login`) or a family (`auth.*`); letters, digits, '-' and '.' only.
+ */
+export async function* readAuditLog(db: Kysely<KysoDatabase>, opts: { fromSeq?: number; agencyId?: string; action?: string; pageSize?: number } = {}): AsyncGenerator<AuditEntry> {
   let from = opts.fromSeq ?? 1;
   const page = opts.pageSize ?? 2000;
   for (;;) {
     let q = db.selectFrom('audit_log').selectAll().where('seq', '>=', from).orderBy('seq', 'asc').limit(page);
     if (opts.agencyId) q = q.where('agency_id', '=', opts.agencyId);
+    if (opts.action?.endsWith('.*')) q = q.where('action', 'like', `${opts.action.slice(0, -1)}%`);
+    else if (opts.action) q = q.where('action', '=', opts.action);
     const rows = await q.execute();
     for (const r of rows) {
       yield { seq: Number(r.seq), at: r.at, actor: r.actor, agencyId: r.agency_id, action: r.action, target: r.target, details: JSON.parse(r.details) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };

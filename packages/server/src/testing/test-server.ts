@@ -79,18 +79,23 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(dialect: 'sqlite' | 'postgres', opts: { config?: Record<string, unknown> } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kyso-serve-'));
+/**
+ * `shareWith`: start a second instance on the same database (schema) and data directory, with the
+ * same clock and seed (multi-instance tests); closing it leaves the database and files to the first.
+ */
+export async function startTestServer(dialect: 'sqlite' | 'postgres', opts: { config?: Record<string, unknown>; shareWith?: TestServer } = {}): Promise<TestServer> {
+  const shared = opts.shareWith;
+  const dataDir = shared?.config.dataDir ?? mkdtempSync(join(tmpdir(), 'kyso-serve-'));
   const port = await freePort();
-  const schema = dialect === 'postgres' ? `srv_${randomBytes(6).toString('hex')}` : undefined;
+  const schema = shared ? shared.config.dbSchema : dialect === 'postgres' ? `srv_${randomBytes(6).toString('hex')}` : undefined;
   const config = loadServerConfig({
     cli: { dataDir, port, host: '127.0.0.1', ...(schema ? { db: PG_URL, dbSchema: schema } : {}), logLevel: 'silent', jobPollMs: 50, ...(opts.config ?? {}) },
     env: { KYSO_CA_PASSPHRASE: 'test CA passphrase', KYSO_SERVER_SECRET: 'test server secret 0123456789' },
   });
-  const clock = new FrozenClock(new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
+  const clock = shared?.clock ?? new FrozenClock(new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
   const ctx = await openServerContext(config, { clock, ceremony: TEST_SERVER_CEREMONY, logger: pino({ level: 'silent' }), pollMs: 600_000 });
   registerJobHandlers(ctx);
-  const seed = (await seedDemoProvince(ctx, { passwordFor: testPassword }))!;
+  const seed = shared?.seed ?? (await seedDemoProvince(ctx, { passwordFor: testPassword }))!;
   const app = buildServerApp(ctx);
   await app.listen({ port, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${port}`;
@@ -101,6 +106,7 @@ export async function startTestServer(dialect: 'sqlite' | 'postgres', opts: { co
     async close() {
       await app.close();
       await ctx.close();
+      if (shared) return;
       if (schema) {
         const c = new pg.Client({ connectionString: PG_URL });
         await c.connect();
