@@ -83,7 +83,11 @@ describe('end to end over HTTP: npm start → log in → certificates → sign �
       await s.ok('POST', '/api/v1/auth/login', { username, password: pw });
       return s;
     };
-    const [sysadmin, admin, leader, clerk, officer] = await Promise.all(['sysadmin', 'snv.admin', 'snv.leader', 'snv.clerk', 'snv.officer'].map(as));
+    const sysadmin = await as('sysadmin');
+    const admin = await as('snv.admin');
+    const leader = await as('snv.leader');
+    const clerk = await as('snv.clerk');
+    const officer = await as('snv.officer');
     const leaderMe = (await leader.ok('GET', '/api/v1/auth/me')).user;
 
     // Certificates: requested by the agency administrator, approved by the provincial administrator.
