@@ -10,7 +10,8 @@
  * cache is checked against the stored wrapping on each use, so a key that another instance has since
  * put under a PIN (`setPin`) stops opening without it everywhere at once.
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, randomBytes, randomUUID, scryptSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, randomBytes, randomUUID, scrypt, scryptSync, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { KysoError, keySpecName, type KeySpec, type Signer } from '@kyso/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { KysoDatabase } from '../store/database.ts';
@@ -23,6 +24,8 @@ export interface HsmConfig { module: string; token: string; pin: string }
 interface WrappedKey { v: 1; iv: string; ct: string; tag: string; pinSalt?: string }
 
 const PIN_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+/** Off the event loop (libuv's thread pool): a PIN check must not stall every other request. */
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: typeof PIN_SCRYPT) => Promise<Buffer>;
 
 /** The KEK from the server secret: scrypt with a per-installation salt (kept in settings). */
 export function deriveKek(secret: string, salt: Uint8Array): Buffer {
@@ -49,28 +52,29 @@ export class HolderKeyStore {
 
   get storage(): 'hsm' | 'encrypted' { return this.#hsm ? 'hsm' : 'encrypted'; }
 
-  #wrapKey(pin: string | undefined, pinSalt: Buffer | undefined): Buffer {
+  async #wrapKey(pin: string | undefined, pinSalt: Buffer | undefined): Promise<Buffer> {
     if (pin === undefined) return this.#kek;
-    const pinKey = scryptSync(pin, pinSalt!, 32, PIN_SCRYPT);
+    const pinKey = await scryptAsync(pin, pinSalt!, 32, PIN_SCRYPT);
     return createHash('sha256').update(this.#kek).update(pinKey).digest();
   }
 
   /** AES-256-GCM under the KEK (or KEK+PIN), the key id as associated data (a row cannot be moved to another id). */
-  #wrap(keyId: string, pkcs8: Buffer, pin: string | undefined): WrappedKey {
+  async #wrap(keyId: string, pkcs8: Buffer, pin: string | undefined): Promise<WrappedKey> {
     const pinSalt = pin !== undefined ? randomBytes(16) : undefined;
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#wrapKey(pin, pinSalt), iv);
+    const cipher = createCipheriv('aes-256-gcm', await this.#wrapKey(pin, pinSalt), iv);
     cipher.setAAD(Buffer.from(keyId));
     const ct = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
     return { v: 1, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ...(pinSalt ? { pinSalt: pinSalt.toString('base64') } : {}) };
   }
 
   /** The PKCS#8 DER of a wrapped key; wrong or missing PIN → KysoError('auth'). */
-  #unwrap(keyId: string, w: WrappedKey, pin: string | undefined): Buffer {
+  async #unwrap(keyId: string, w: WrappedKey, pin: string | undefined): Promise<Buffer> {
     const pinSalt = w.pinSalt ? Buffer.from(w.pinSalt, 'base64') : undefined;
     if (pinSalt && pin === undefined) throw new KysoError('auth', 'this signing key needs its PIN');
+    const wrapKey = await this.#wrapKey(pinSalt ? pin : undefined, pinSalt);
     try {
-      const d = createDecipheriv('aes-256-gcm', this.#wrapKey(pinSalt ? pin : undefined, pinSalt), Buffer.from(w.iv, 'base64'));
+      const d = createDecipheriv('aes-256-gcm', wrapKey, Buffer.from(w.iv, 'base64'));
       d.setAAD(Buffer.from(keyId));
       d.setAuthTag(Buffer.from(w.tag, 'base64'));
       return Buffer.concat([d.update(Buffer.from(w.ct, 'base64')), d.final()]);
@@ -99,7 +103,7 @@ export class HolderKeyStore {
     }
     const key = await generateKeyPairAsync(spec);
     const signer = new KeyObjectSigner(key);
-    const wrapped = this.#wrap(keyId, key.export({ type: 'pkcs8', format: 'der' }), opts.pin);
+    const wrapped = await this.#wrap(keyId, key.export({ type: 'pkcs8', format: 'der' }), opts.pin);
     await trx.insertInto('keys').values({
       id: keyId, kind: 'wrapped-pkcs8', encrypted_pem: JSON.stringify(wrapped), pkcs11: null,
       spki: signer.publicKey, key_spec: keySpecName(spec), created_at: opts.at.toISOString(),
@@ -130,7 +134,7 @@ export class HolderKeyStore {
     if (cached && cached.wrapped === row.encrypted_pem) return cached.signer;
     this.#cache.delete(keyId);
     const w = JSON.parse(row.encrypted_pem ?? '{}') as WrappedKey;
-    const key: KeyObject = createPrivateKey({ key: this.#unwrap(keyId, w, opts.pin), format: 'der', type: 'pkcs8' });
+    const key: KeyObject = createPrivateKey({ key: await this.#unwrap(keyId, w, opts.pin), format: 'der', type: 'pkcs8' });
     const s = new KeyObjectSigner(key);
     if (!Buffer.from(s.publicKey).equals(Buffer.from(row.spki))) throw new KysoError('internal', `key ${keyId} does not match its recorded public key`);
     if (!w.pinSalt) this.#cache.set(keyId, { wrapped: row.encrypted_pem, signer: s });
@@ -152,7 +156,7 @@ export class HolderKeyStore {
     if (row.kind !== 'wrapped-pkcs8') throw new KysoError('internal', `key ${keyId} is not a holder key`);
     const w = JSON.parse(row.encrypted_pem ?? '{}') as WrappedKey;
     if (w.pinSalt) throw new KysoError('conflict', 'this signing key already has a PIN');
-    const rewrapped = JSON.stringify(this.#wrap(keyId, this.#unwrap(keyId, w, undefined), pin));
+    const rewrapped = JSON.stringify(await this.#wrap(keyId, await this.#unwrap(keyId, w, undefined), pin));
     const res = await db.updateTable('keys').set({ encrypted_pem: rewrapped })
       .where('id', '=', keyId).where('encrypted_pem', '=', row.encrypted_pem!).executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw new KysoError('conflict', `key ${keyId} changed meanwhile; try again`);

@@ -7,8 +7,9 @@
  * the binding is recorded. State: issued → active (the holder activated it) → superseded (renewed
  * or replaced).
  */
-import { KysoError, buildName, createCsr, defaultSignatureAlgorithm, parseDnString, type KeySpec, type Signer } from '@kyso/core';
+import { KysoError, isKysoError, buildName, createCsr, defaultSignatureAlgorithm, parseDnString, type KeySpec, type Signer } from '@kyso/core';
 import type { ServerContext, Trx } from './server-context.ts';
+import { rateLimitHit } from '../auth/rate-limit.ts';
 import type { CredentialsTable } from '../store/database.ts';
 
 /** RFC 4514 attribute values: escape the special characters. */
@@ -114,6 +115,27 @@ async function recordCredential(ctx: ServerContext, p: {
   });
 }
 
+/** Wrong PINs allowed per credential in a window before it refuses (a 6-digit PIN must not be guessable online). */
+export const PIN_ATTEMPTS = 5;
+export const PIN_WINDOW_MS = 15 * 60_000;
+
+async function openWithPinLimit(ctx: ServerContext, serial: string, keyId: string, pin: string | undefined): Promise<Signer> {
+  const key = `pin-fail:${serial}`;
+  const now = ctx.clock.now();
+  const fails = await ctx.db.kysely.selectFrom('rate_limits').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
+  const windowEnd = fails ? Date.parse(fails.window_start) + PIN_WINDOW_MS : 0;
+  if (fails && Number(fails.count) >= PIN_ATTEMPTS && windowEnd > now.getTime()) {
+    const retryAfterSeconds = Math.ceil((windowEnd - now.getTime()) / 1000);
+    throw new KysoError('rate-limited', `too many wrong PINs for this signing key: try again in ${Math.ceil(retryAfterSeconds / 60)} min`, { details: { retryAfterSeconds } });
+  }
+  try {
+    return await ctx.keys.signer(keyId, { pin });
+  } catch (e) {
+    if (isKysoError(e, 'auth') && pin !== undefined) await rateLimitHit(ctx.db.kysely, key, PIN_ATTEMPTS, PIN_WINDOW_MS, now);
+    throw e;
+  }
+}
+
 export interface UsableCredential { row: CredentialsTable; signer: Signer; certificateDer: Uint8Array; chain: Uint8Array[] }
 
 /**
@@ -133,7 +155,7 @@ export async function openCredential(ctx: ServerContext, p: { kind: 'official' |
     const why = rows.length === 0 ? 'no active certificate' : `its certificate is ${rows[0]!.status === 'good' ? 'expired' : rows[0]!.status}`;
     throw new KysoError('conflict', p.kind === 'official' ? `cannot sign: ${why} for this official (request one and activate it)` : `cannot seal: ${why} for this agency's seal`);
   }
-  const signer = await ctx.keys.signer(row.key_id, { pin: p.pin });
+  const signer = await openWithPinLimit(ctx, row.serial, row.key_id, p.pin);
   const chain = [(await ctx.ca.caCertificate('issuing')).der, (await ctx.ca.caCertificate('root')).der];
   const { der, status: _s, not_after: _a, not_before: _b, ...cred } = row;
   return { row: cred as CredentialsTable, signer, certificateDer: der, chain };
