@@ -85,6 +85,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServerContext, rout
             }
             body = validate(def.body, req.body, 'body');
           }
+          if (!def.query && req.query && Object.keys(req.query as object).length > 0) {
+            throw new KysoError('invalid-argument', `${def.method} ${def.url} takes no query parameters (got ${Object.keys(req.query as object).join(', ')})`);
+          }
           const result = await def.handler({
             principal, params: validate(def.params, req.params, 'params'), query: validate(def.query, req.query, 'query'), body,
             ip: req.ip, headers: req.headers, raw: req, reply,

@@ -30,6 +30,12 @@ function canonical(p: ApprovalPayload): ApprovalPayload {
 export async function createApprovalChallenge(ctx: ServerContext, principal: Principal, payload: ApprovalPayload): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
   if (principal.kind !== 'user') throw new KysoError('forbidden', 'only a person can approve a signature');
   const body = canonical(payload);
+  // Only the caller's own agency's documents can be approved (another agency's are "not found", as everywhere).
+  const owned = await ctx.db.kysely.selectFrom('documents').select('id').where('id', 'in', body.documentIds).where('agency_id', '=', principal.agencyId).execute();
+  if (owned.length !== body.documentIds.length) {
+    const have = new Set(owned.map((r) => r.id));
+    throw new KysoError('not-found', `document${body.documentIds.length - have.size > 1 ? 's' : ''} ${body.documentIds.filter((id) => !have.has(id)).join(', ')} not found: nothing to approve`);
+  }
   const allow = await passkeysOf(ctx, principal.id);
   if (allow.length === 0) throw new KysoError('conflict', 'register a passkey first, or use the PIN of your signing key');
   return assertionOptions(ctx, { userId: principal.id, purpose: 'approve', allow, payload: { ...body } });
