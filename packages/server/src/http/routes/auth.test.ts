@@ -1,3 +1,4 @@
+import { makeSimplePdf } from '@kyso/testkit';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKysoError } from '@kyso/core';
@@ -181,40 +182,46 @@ for (const dialect of DIALECTS) {
     test('approvals: challenge + consume, replay, payload mismatch, no user verification, another user\'s challenge', async () => {
       const leader = await userPrincipal(s, 'snv.leader');
       const clerk = await userPrincipal(s, 'snv.clerk');
-      await rejectsWith(createApprovalChallenge(s.ctx, clerk, { action: 'seal', documentIds: ['d1'] }), 'conflict', /register a passkey first/);
+      // Real documents of the leader's agency (approvals are only for one's own agency's documents).
+      const officer = await s.as('snv.officer');
+      const upload = async () => (await officer.request('POST', '/api/v1/documents?title=Approval&series=CV', { body: makeSimplePdf() })).json.document.id as string;
+      const [docA, docB, docC, docX, doc1] = [await upload(), await upload(), await upload(), await upload(), await upload()];
+      const stcDoc = (await (await s.as('stc.officer')).request('POST', '/api/v1/documents?title=Other&series=CV', { body: makeSimplePdf() })).json.document.id as string;
+      await rejectsWith(createApprovalChallenge(s.ctx, clerk, { action: 'seal', documentIds: [docX] }), 'conflict', /register a passkey first/);
       const { auth } = await registerPasskey('snv.leader', 'second');
-      const docs = ['doc-b', 'doc-a', 'doc-c'];
+      const docs = [docB, docA, docC];
       const ch = await createApprovalChallenge(s.ctx, leader, { action: 'sign', documentIds: docs });
       assert.equal(ch.options.userVerification, 'required');
       assert.equal(ch.options.allowCredentials!.length, 2);
       const stored = await db().selectFrom('auth_challenges').selectAll().where('id', '=', ch.challengeId).executeTakeFirstOrThrow();
-      assert.deepEqual(JSON.parse(stored.payload), { action: 'sign', documentIds: ['doc-a', 'doc-b', 'doc-c'] });
+      assert.deepEqual(JSON.parse(stored.payload), { action: 'sign', documentIds: [docA, docB, docC].sort() });
       assert.equal(stored.purpose, 'approve');
       const response = auth.assert(ch.options, s.base);
       // Wrong payloads first: refused, and the challenge stays unspent.
       await rejectsWith(consumeApproval(s.ctx, leader, { challengeId: ch.challengeId, response }, { action: 'seal', documentIds: docs }), 'auth', /another action or other documents/);
-      await rejectsWith(consumeApproval(s.ctx, leader, { challengeId: ch.challengeId, response }, { action: 'sign', documentIds: ['doc-a', 'doc-b'] }), 'auth', /another action or other documents/);
+      await rejectsWith(consumeApproval(s.ctx, leader, { challengeId: ch.challengeId, response }, { action: 'sign', documentIds: [docA, docB] }), 'auth', /another action or other documents/);
       await rejectsWith(consumeApproval(s.ctx, clerk, { challengeId: ch.challengeId, response }, { action: 'sign', documentIds: docs }), 'auth', /another user/);
       assert.equal((await auditActions('auth.approval')).length, 0);
-      await consumeApproval(s.ctx, leader, { challengeId: ch.challengeId, response }, { action: 'sign', documentIds: ['doc-c', 'doc-a', 'doc-b'] });
+      await consumeApproval(s.ctx, leader, { challengeId: ch.challengeId, response }, { action: 'sign', documentIds: [docC, docA, docB] });
       const audited = await auditActions('auth.approval');
       assert.equal(audited.length, 1);
-      assert.deepEqual(JSON.parse(audited[0]!.details).documentIds, ['doc-a', 'doc-b', 'doc-c']);
+      assert.deepEqual(JSON.parse(audited[0]!.details).documentIds, [docA, docB, docC].sort());
+      await rejectsWith(createApprovalChallenge(s.ctx, leader, { action: 'sign', documentIds: [docA, stcDoc] }), 'not-found', /not found: nothing to approve/);
       await rejectsWith(consumeApproval(s.ctx, leader, { challengeId: ch.challengeId, response }, { action: 'sign', documentIds: docs }), 'auth', /already used/);
 
-      const ch2 = await createApprovalChallenge(s.ctx, leader, { action: 'sign', documentIds: ['doc-x'] });
-      await rejectsWith(consumeApproval(s.ctx, leader, { challengeId: ch2.challengeId, response: auth.assert(ch2.options, s.base, { userVerified: false }) }, { action: 'sign', documentIds: ['doc-x'] }), 'auth', /verification/);
+      const ch2 = await createApprovalChallenge(s.ctx, leader, { action: 'sign', documentIds: [docX] });
+      await rejectsWith(consumeApproval(s.ctx, leader, { challengeId: ch2.challengeId, response: auth.assert(ch2.options, s.base, { userVerified: false }) }, { action: 'sign', documentIds: [docX] }), 'auth', /verification/);
       const token: Principal = { kind: 'token', id: 't', agencyId: leader.agencyId, name: 't', roles: new Set(), scopes: new Set(['documents:write']) };
-      await rejectsWith(createApprovalChallenge(s.ctx, token, { action: 'sign', documentIds: ['doc-x'] }), 'forbidden', /person/);
+      await rejectsWith(createApprovalChallenge(s.ctx, token, { action: 'sign', documentIds: [docX] }), 'forbidden', /person/);
       assert.equal((await auditActions('auth.approval')).length, 1);
 
       // Over HTTP: leaders and clerks only; the clerk without a passkey gets the clear 409.
       const c = await s.as('snv.leader');
-      const opts = await c.post('/api/v1/approvals/options', { action: 'sign', documentIds: ['doc-1'] });
+      const opts = await c.post('/api/v1/approvals/options', { action: 'sign', documentIds: [doc1] });
       assert.equal(opts.status, 200, opts.text);
-      await consumeApproval(s.ctx, leader, { challengeId: opts.json.challengeId, response: auth.assert(opts.json.options, s.base) }, { action: 'sign', documentIds: ['doc-1'] });
-      assert.equal((await (await s.as('snv.officer')).post('/api/v1/approvals/options', { action: 'sign', documentIds: ['doc-1'] })).status, 403);
-      const noKey = await (await s.as('stc.clerk')).post('/api/v1/approvals/options', { action: 'seal', documentIds: ['doc-1'] });
+      await consumeApproval(s.ctx, leader, { challengeId: opts.json.challengeId, response: auth.assert(opts.json.options, s.base) }, { action: 'sign', documentIds: [doc1] });
+      assert.equal((await (await s.as('snv.officer')).post('/api/v1/approvals/options', { action: 'sign', documentIds: [doc1] })).status, 403);
+      const noKey = await (await s.as('stc.clerk')).post('/api/v1/approvals/options', { action: 'seal', documentIds: [stcDoc] });
       assert.equal(noKey.status, 409);
       assert.match(noKey.json.title, /PIN/);
       assert.equal((await c.post('/api/v1/approvals/options', { action: 'sign', documentIds: [] })).status, 400);
