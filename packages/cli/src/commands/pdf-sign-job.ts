@@ -12,14 +12,17 @@ import { Pkcs11Token, openPkcs11Signer } from '@kyso/server/keys/pkcs11-signer.t
 import { nodeCrypto } from '@kyso/server/crypto/node-crypto.ts';
 import { systemClock } from '@kyso/server/services/system-clock.ts';
 import { PADES_LEVELS, signPdf, type PadesLevel, type SignPdfResult } from '@kyso/server/services/pdf-signing.ts';
-import { documentNumberEntries, signatureLayout } from '@kyso/server/services/pdf-layout.ts';
+import { documentNumberEntries, signatureLayout, type SignatureLayoutSpec } from '@kyso/server/services/pdf-layout.ts';
 import { readInput, readSecret } from '../io.ts';
 
 export type KeySource =
   | { kind: 'p12'; file: string; password: string }
   | { kind: 'pkcs11'; module: string; token: string; keyLabel: string; pin: string; certFile: string };
 
-export interface PdfSignJob {
+/** What the CLI job shares with the server's layout spec (placement and the Decree 30 texts). */
+type LayoutFields = Pick<SignatureLayoutSpec, 'page' | 'rect' | 'docNumber' | 'docDate' | 'agencyName' | 'copyForm'>;
+
+export interface PdfSignJob extends LayoutFields {
   key: KeySource;
   level: PadesLevel;
   tsa?: string;
@@ -28,12 +31,6 @@ export interface PdfSignJob {
   seal?: string;
   sealMm?: number;
   anchor?: string;
-  page?: number;
-  rect?: { x: number; y: number; w: number; h: number };
-  docNumber?: string;
-  docDate?: string;
-  agencyName?: string;
-  copyForm?: CopyForm;
   reason?: string;
   location?: string;
   certify?: 1 | 2 | 3;

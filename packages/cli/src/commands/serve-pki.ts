@@ -9,7 +9,7 @@ import { CaService, openCaDirectory } from '@kyso/server/services/ca-directory.t
 import { startPki } from '@kyso/server/services/pki.ts';
 import { buildPkiApp } from '@kyso/server/http/app.ts';
 import { readSecret } from '../io.ts';
-import { EXIT, parse, type Out } from '../cli-kit.ts';
+import { EXIT, parse, untilStopped, type Out } from '../cli-kit.ts';
 
 export async function servePkiCommand(args: string[], out: Out, opts: { signal?: AbortSignal } = {}): Promise<number> {
   const { values: v } = parse(args, {
@@ -49,12 +49,7 @@ export async function servePkiCommand(args: string[], out: Out, opts: { signal?:
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new KysoError('io', `port ${port} on ${host} is already in use`);
     throw e;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    opts.signal?.addEventListener('abort', stop, { once: true });
-  });
+  await untilStopped(opts.signal);
   pki.close();
   await app.close();
   await d.close();

@@ -11,7 +11,7 @@ import { openServerContext } from '@kyso/server/services/server-context.ts';
 import { seedDemoProvince } from '@kyso/server/services/bootstrap.ts';
 import { buildServerApp } from '@kyso/server/http/server-app.ts';
 import { registerJobHandlers, scheduleDailyJobs } from '@kyso/server/services/job-handlers.ts';
-import { EXIT, parse, type Out } from '../cli-kit.ts';
+import { EXIT, parse, untilStopped, type Out } from '../cli-kit.ts';
 
 export async function serveCommand(args: string[], out: Out, opts: { signal?: AbortSignal; env?: Record<string, string | undefined> } = {}): Promise<number> {
   const { values: v } = parse(args, {
@@ -46,12 +46,7 @@ export async function serveCommand(args: string[], out: Out, opts: { signal?: Ab
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new KysoError('io', `port ${config.port} on ${config.host} is already in use`);
     throw e;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    opts.signal?.addEventListener('abort', stop, { once: true });
-  });
+  await untilStopped(opts.signal);
   await app.close();
   await ctx.close();
   return EXIT.ok;
