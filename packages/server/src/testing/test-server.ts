@@ -83,14 +83,14 @@ export interface TestServer {
  * `shareWith`: start a second instance on the same database (schema) and data directory, with the
  * same clock and seed (multi-instance tests); closing it leaves the database and files to the first.
  */
-export async function startTestServer(dialect: 'sqlite' | 'postgres', opts: { config?: Record<string, unknown>; shareWith?: TestServer } = {}): Promise<TestServer> {
+export async function startTestServer(dialect: 'sqlite' | 'postgres', opts: { config?: Record<string, unknown>; env?: Record<string, string>; shareWith?: TestServer } = {}): Promise<TestServer> {
   const shared = opts.shareWith;
   const dataDir = shared?.config.dataDir ?? mkdtempSync(join(tmpdir(), 'kyso-serve-'));
   const port = await freePort();
   const schema = shared ? shared.config.dbSchema : dialect === 'postgres' ? `srv_${randomBytes(6).toString('hex')}` : undefined;
   const config = loadServerConfig({
     cli: { dataDir, port, host: '127.0.0.1', ...(schema ? { db: PG_URL, dbSchema: schema } : {}), logLevel: 'silent', jobPollMs: 50, ...(opts.config ?? {}) },
-    env: { KYSO_CA_PASSPHRASE: 'test CA passphrase', KYSO_SERVER_SECRET: 'test server secret 0123456789' },
+    env: { KYSO_CA_PASSPHRASE: 'test CA passphrase', KYSO_SERVER_SECRET: 'test server secret 0123456789', ...(opts.env ?? {}) },
   });
   const clock = shared?.clock ?? new FrozenClock(new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
   const ctx = await openServerContext(config, { clock, ceremony: TEST_SERVER_CEREMONY, logger: pino({ level: 'silent' }), pollMs: 600_000 });
