@@ -1,7 +1,8 @@
 /**
- * One route = one file exporting `RouteDef`s: method, URL, zod schemas for params/query/body and the
- * answer, who may call it, and the handler. The app validates with the schemas, checks access
- * (principal.ts) and CSRF, and the OpenAPI 3.1 document is generated from the same definitions.
+ * One route = one file, routes/<area>/<what-it-does>.ts, exporting its `RouteDef` as `definition`:
+ * method, URL, zod schemas for params/query/body and the answer, who may call it, and the handler.
+ * The app validates with the schemas, checks access (principal.ts) and CSRF, and the OpenAPI 3.1
+ * document is generated from the same definitions.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';

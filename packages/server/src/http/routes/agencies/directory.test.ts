@@ -2,11 +2,11 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeSealPng, makeSignaturePng } from '@kyso/core/pdf/sample-images.ts';
 import { decodePng } from '@kyso/core/pdf/png.ts';
-import { DIALECTS } from '../../services/test-ca.ts';
-import { ApiClient, startTestServer, type TestServer } from '../../testing/test-server.ts';
-import { agencyVersionAt, currentSeal } from '../../services/directory-service.ts';
-import { verifyAuditLog } from '../../services/audit-log.ts';
-import { createApiToken } from '../../auth/sessions.ts';
+import { DIALECTS } from '../../../services/test-ca.ts';
+import { ApiClient, startTestServer, type TestServer } from '../../../testing/test-server.ts';
+import { agencyVersionAt, currentSeal } from '../../../services/directory-service.ts';
+import { verifyAuditLog } from '../../../services/audit-log.ts';
+import { createApiToken } from '../../../auth/sessions.ts';
 
 const DAY = 86_400_000;
 const NOT_PNG = new TextEncoder().encode('GIF89a this is not a PNG image at all');

@@ -4,12 +4,12 @@ import { createServer, type Server } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { DIALECTS } from '../../services/test-ca.ts';
-import { startTestServer, ApiClient, type TestServer } from '../../testing/test-server.ts';
-import { createApiToken } from '../../auth/sessions.ts';
-import type { Scope } from '../../auth/principal.ts';
-import { eventMatches, WEBHOOK_MAX_ATTEMPTS } from '../../services/webhook-service.ts';
-import { SecretBox } from '../../crypto/secret-box.ts';
+import { DIALECTS } from '../../../services/test-ca.ts';
+import { startTestServer, ApiClient, type TestServer } from '../../../testing/test-server.ts';
+import { createApiToken } from '../../../auth/sessions.ts';
+import type { Scope } from '../../../auth/principal.ts';
+import { eventMatches, WEBHOOK_MAX_ATTEMPTS } from '../../../services/webhook-service.ts';
+import { SecretBox } from '../../../crypto/secret-box.ts';
 
 interface Received { headers: Record<string, string | string[] | undefined>; body: string }
 

@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSimplePdf, sharedPath } from '@kyso/testkit';
-import { DIALECTS } from '../../services/test-ca.ts';
-import { startTestServer, type ApiClient, type TestServer } from '../../testing/test-server.ts';
-import { SoftAuthenticator } from '../../testing/soft-authenticator.ts';
-import { issueCredential } from '../../services/credentials.ts';
-import { verifyAuditLog } from '../../services/audit-log.ts';
-import { verifyPdfDocument } from '../../services/pdf-verification.ts';
+import { DIALECTS } from '../../../services/test-ca.ts';
+import { startTestServer, type ApiClient, type TestServer } from '../../../testing/test-server.ts';
+import { SoftAuthenticator } from '../../../testing/soft-authenticator.ts';
+import { issueCredential } from '../../../services/credentials.ts';
+import { verifyAuditLog } from '../../../services/audit-log.ts';
+import { verifyPdfDocument } from '../../../services/pdf-verification.ts';
 
 const UPLOAD_LIMIT = 4096;
 const PIN = '246810';

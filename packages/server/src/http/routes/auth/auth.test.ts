@@ -2,12 +2,12 @@ import { makeSimplePdf } from '@kyso/testkit';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKysoError } from '@kyso/core';
-import { DIALECTS } from '../../services/test-ca.ts';
-import { ApiClient, startTestServer, type ApiResponse, type TestServer } from '../../testing/test-server.ts';
-import { SoftAuthenticator } from '../../testing/soft-authenticator.ts';
-import { consumeApproval, createApprovalChallenge } from '../../services/approvals.ts';
-import { checkAccess, parseRoles, type Principal } from '../../auth/principal.ts';
-import { resolveApiToken } from '../../auth/sessions.ts';
+import { DIALECTS } from '../../../services/test-ca.ts';
+import { ApiClient, startTestServer, type ApiResponse, type TestServer } from '../../../testing/test-server.ts';
+import { SoftAuthenticator } from '../../../testing/soft-authenticator.ts';
+import { consumeApproval, createApprovalChallenge } from '../../../services/approvals.ts';
+import { checkAccess, parseRoles, type Principal } from '../../../auth/principal.ts';
+import { resolveApiToken } from '../../../auth/sessions.ts';
 
 /** The principal of a demo user, as a session would give it. */
 async function userPrincipal(s: TestServer, username: string): Promise<Principal> {

@@ -1,12 +1,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { addYears, getAuthorityInfoAccess, isKysoError, parseCertificate } from '@kyso/core';
-import { DIALECTS } from '../../services/test-ca.ts';
-import { startTestServer, type ApiClient, type TestServer } from '../../testing/test-server.ts';
-import { nodeCrypto } from '../../crypto/node-crypto.ts';
-import { queryOcsp } from '../../net/ocsp-client.ts';
-import { openCredential } from '../../services/credentials.ts';
-import { scheduleDailyJobs } from '../../services/job-handlers.ts';
+import { DIALECTS } from '../../../services/test-ca.ts';
+import { startTestServer, type ApiClient, type TestServer } from '../../../testing/test-server.ts';
+import { nodeCrypto } from '../../../crypto/node-crypto.ts';
+import { queryOcsp } from '../../../net/ocsp-client.ts';
+import { openCredential } from '../../../services/credentials.ts';
+import { scheduleDailyJobs } from '../../../services/job-handlers.ts';
 
 const DAY = 86_400_000;
 
