@@ -88,5 +88,9 @@ export async function resolveApiToken(db: Kysely<KysoDatabase>, token: string, n
   if (!token.startsWith('kyso_')) return undefined;
   const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash(token)).executeTakeFirst();
   if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now.toISOString())) return undefined;
+  // When it was last used (shown in the token list), at most one write a minute per token.
+  if (!row.last_used_at || Date.parse(row.last_used_at) < now.getTime() - 60_000) {
+    await db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+  }
   return { kind: 'token', id: row.id, agencyId: row.agency_id, name: row.name, roles: new Set(), scopes: new Set(row.scopes.split(',') as Scope[]) };
 }

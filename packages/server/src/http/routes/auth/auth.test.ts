@@ -254,6 +254,9 @@ for (const dialect of DIALECTS) {
       const forged = s.anonymous();
       forged.bearer = 'kyso_not-a-token';
       assert.equal((await forged.get('/api/v1/auth/me')).status, 401);
+      // The list tells when a token was last used.
+      const used = (await admin.get('/api/v1/tokens')).json.tokens.find((t: { id: string }) => t.id === created.json.apiToken.id);
+      assert.equal(used.lastUsedAt, s.clock.now().toISOString());
 
       // Bad input and other agencies: clear errors, nothing created.
       const count = async () => (await db().selectFrom('api_tokens').select('id').execute()).length;
