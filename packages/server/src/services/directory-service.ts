@@ -117,6 +117,23 @@ function toVersionView(v: AgencyVersionsTable): AgencyVersionView {
  * dissolved by then) are left out; an agency whose parent is left out hangs under its nearest
  * listed ancestor, or at the top.
  */
+/**
+ * The agencies whose records `agencyId` has inherited by merger (Decree 30 archives follow the
+ * agency that took over): itself, every agency merged into it, and theirs in turn. A split leaves
+ * no single successor, so a split source's records stay with it.
+ */
+export async function agenciesInheritedBy(ctx: Pick<ServerContext, 'db'>, agencyId: string): Promise<string[]> {
+  const merged = await ctx.db.kysely.selectFrom('agency_versions').select(['agency_id', 'details']).where('change', '=', 'merged-into').execute();
+  const sourcesOf = new Map<string, string[]>();
+  for (const m of merged) {
+    const target = (JSON.parse(m.details) as { targetId?: string }).targetId;
+    if (target) sourcesOf.set(target, [...(sourcesOf.get(target) ?? []), m.agency_id]);
+  }
+  const out = [agencyId];
+  for (let i = 0; i < out.length; i++) for (const src of sourcesOf.get(out[i]!) ?? []) if (!out.includes(src)) out.push(src);
+  return out;
+}
+
 export async function listAgencyTree(ctx: Pick<ServerContext, 'db'>, at: Date): Promise<AgencyNode[]> {
   const t = at.toISOString();
   const rows = await ctx.db.kysely.selectFrom('agencies').innerJoin('agency_versions', 'agency_versions.agency_id', 'agencies.id')

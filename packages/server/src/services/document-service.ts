@@ -29,7 +29,7 @@ import { actorOf, hasRole, type Principal } from '../auth/principal.ts';
 import type { ServerContext } from './server-context.ts';
 import { openCredential, type UsableCredential } from './credentials.ts';
 import { consumeApproval, type Approval, type ApprovalAction } from './approvals.ts';
-import { agencyVersionAt, currentSeal, type AgencyVersionRef } from './directory-service.ts';
+import { agenciesInheritedBy, agencyVersionAt, currentSeal, type AgencyVersionRef } from './directory-service.ts';
 import { signPdf, type SignPdfParams, type SignPdfResult } from './pdf-signing.ts';
 import { documentNumberEntries, signatureLayout } from './pdf-layout.ts';
 import { verifyPdfDocument } from './pdf-verification.ts';
@@ -57,7 +57,17 @@ export function toDocumentView(r: DocumentRow): DocumentView {
   };
 }
 
-/** The caller's own agency's document; another agency's is 'not-found', like an unknown id. */
+/**
+ * A document the caller may read: its own agency's, or one of an agency merged into it (the
+ * successor keeps the records). Anything else is 'not-found', like an unknown id.
+ */
+async function readableDocument(ctx: ServerContext, principal: Principal, id: string): Promise<DocumentRow> {
+  const row = await ctx.db.kysely.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !(await agenciesInheritedBy(ctx, principal.agencyId)).includes(row.agency_id)) throw new KysoError('not-found', `document ${id} not found`);
+  return row;
+}
+
+/** The caller's own agency's document (to sign, seal or attach to); another agency's is 'not-found', like an unknown id. */
 async function ownDocument(ctx: ServerContext, principal: Principal, id: string): Promise<DocumentRow> {
   const row = await ctx.db.kysely.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.agency_id !== principal.agencyId) throw new KysoError('not-found', `document ${id} not found`);
@@ -130,7 +140,7 @@ export async function uploadDocument(ctx: ServerContext, principal: Principal, p
 export interface ListParams { status?: DocumentRow['status']; series?: string; kind?: DocumentRow['kind']; limit: number; offset: number }
 
 export async function listDocuments(ctx: ServerContext, principal: Principal, p: ListParams): Promise<{ items: DocumentView[]; total: number; limit: number; offset: number }> {
-  let q = ctx.db.kysely.selectFrom('documents').where('agency_id', '=', principal.agencyId);
+  let q = ctx.db.kysely.selectFrom('documents').where('agency_id', 'in', await agenciesInheritedBy(ctx, principal.agencyId));
   if (p.status) q = q.where('status', '=', p.status);
   if (p.series) q = q.where('series', '=', p.series);
   if (p.kind) q = q.where('kind', '=', p.kind);
@@ -140,7 +150,7 @@ export async function listDocuments(ctx: ServerContext, principal: Principal, p:
 }
 
 export async function getDocument(ctx: ServerContext, principal: Principal, id: string): Promise<{ document: DocumentView; events: DocumentEventView[] }> {
-  const row = await ownDocument(ctx, principal, id);
+  const row = await readableDocument(ctx, principal, id);
   const events = await ctx.db.kysely.selectFrom('document_events').selectAll().where('document_id', '=', id).orderBy('revision', 'asc').execute();
   return {
     document: toDocumentView(row),
@@ -150,7 +160,7 @@ export async function getDocument(ctx: ServerContext, principal: Principal, id: 
 
 /** The PDF of the current revision, or of `revision` (each revision's bytes are kept). */
 export async function documentPdf(ctx: ServerContext, principal: Principal, id: string, revision?: number): Promise<{ bytes: Uint8Array; filename: string; revision: number }> {
-  const row = await ownDocument(ctx, principal, id);
+  const row = await readableDocument(ctx, principal, id);
   if (revision === undefined || revision === Number(row.revision)) return { bytes: await ctx.blobs.get(row.blob_sha256), filename: row.filename, revision: Number(row.revision) };
   const ev = await ctx.db.kysely.selectFrom('document_events').select('blob_sha256').where('document_id', '=', id).where('revision', '=', revision).executeTakeFirst();
   if (!ev) throw new KysoError('not-found', `document ${id} has no revision ${revision} (it is at revision ${row.revision})`);
