@@ -19,6 +19,17 @@ export async function rateLimitHit(db: Kysely<KysoDatabase>, key: string, limit:
   return { allowed: Number(row.count) <= limit, retryAfterSeconds };
 }
 
+/**
+ * Whether `key` has already used up `limit` in its current window, without counting an attempt
+ * (for limits that count failures only). Returns the seconds to wait, or undefined.
+ */
+export async function rateLimitExhausted(db: Kysely<KysoDatabase>, key: string, limit: number, windowMs: number, now: Date): Promise<number | undefined> {
+  const row = await db.selectFrom('rate_limits').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
+  if (!row) return undefined;
+  const windowEnd = Date.parse(row.window_start) + windowMs;
+  return Number(row.count) >= limit && windowEnd > now.getTime() ? Math.ceil((windowEnd - now.getTime()) / 1000) : undefined;
+}
+
 /** Throws 'rate-limited' (HTTP 429 with Retry-After) when over the limit. */
 export async function enforceRateLimit(db: Kysely<KysoDatabase>, key: string, limit: number, now: Date, windowMs = 60_000): Promise<void> {
   const r = await rateLimitHit(db, key, limit, windowMs, now);

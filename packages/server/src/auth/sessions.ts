@@ -4,7 +4,8 @@
  * state-changing requests must echo in `x-csrf-token` (the login answer and a readable cookie carry
  * it). API tokens (`kyso_…`) are sent as `Authorization: Bearer`; also stored as SHA-256 only.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../crypto/node-crypto.ts';
 import { KysoError } from '@kyso/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { KysoDatabase } from '../store/database.ts';
@@ -14,9 +15,8 @@ export const SESSION_COOKIE = 'kyso_session';
 export const CSRF_COOKIE = 'kyso_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
-export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+/** What the database keeps of a session or API token: its SHA-256. */
+export const tokenHash = (token: string): string => sha256Hex(token);
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

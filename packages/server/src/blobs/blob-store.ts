@@ -4,11 +4,12 @@
  * under a real name and the same bytes are stored once. Blobs are immutable; a signed PDF is a new
  * blob beside the unsigned one.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KysoError } from '@kyso/core';
+import { sha256Hex } from '../crypto/node-crypto.ts';
 
 export interface BlobStore {
   /** Stores the bytes (idempotent) and returns their lower-case hex SHA-256. */
@@ -19,10 +20,6 @@ export interface BlobStore {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 export class FileBlobStore implements BlobStore {
   readonly #root: string;

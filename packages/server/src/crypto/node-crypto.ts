@@ -7,6 +7,11 @@ const NODE_HASH: Record<HashName, string> = {
   'SHA-1': 'sha1', 'SHA-224': 'sha224', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512',
 };
 
+/** Lower-case hex SHA-256 of bytes or a UTF-8 string (blob names, token hashes, fingerprints in logs). */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 export function nodeHashName(h: HashName): string {
   return NODE_HASH[h];
 }

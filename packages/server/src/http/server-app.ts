@@ -54,9 +54,8 @@ async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<vo
 
 export function registerApiRoutes(app: FastifyInstance, ctx: ServerContext, routes: readonly RouteDef[]): void {
   app.register(async (scope) => {
-    for (const [kind, type] of Object.entries(BINARY_TYPES)) {
+    for (const type of Object.values(BINARY_TYPES)) {
       scope.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: ctx.config.maxUploadBytes }, (_req, body, done) => done(null, body));
-      void kind;
     }
     for (const def of routes) {
       scope.route({

@@ -7,8 +7,8 @@
  * with a transaction-scoped advisory lock; SQLite serialises writers itself.
  */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Dialect, KysoDatabase } from '../store/database.ts';
+import type { Kysely, Transaction } from 'kysely';
+import { lockChainForTransaction, type Dialect, type KysoDatabase } from '../store/database.ts';
 
 export const AUDIT_GENESIS = '0'.repeat(64);
 const AUDIT_LOCK_KEY = 7_355_001;
@@ -34,7 +34,7 @@ function auditHash(e: { seq: number; at: string; actor: string; agency_id: strin
 
 /** Appends one entry inside the caller's transaction. */
 export async function appendAudit(trx: Transaction<KysoDatabase>, dialect: Dialect, input: AuditInput): Promise<AuditEntry> {
-  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  await lockChainForTransaction(trx, dialect, AUDIT_LOCK_KEY);
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const row = {
     seq: Number(last?.seq ?? 0) + 1,

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { insertAgencyRow, insertUserRow } from './directory-service.ts';
 import { makeSealPng, makeSignaturePng } from '@kyso/core/pdf/sample-images.ts';
-import type { ServerContext, Trx } from './server-context.ts';
+import type { ServerContext } from './server-context.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Role } from '../auth/principal.ts';
 
@@ -48,15 +48,6 @@ export function demoUsers(): SeedUser[] {
   return out;
 }
 
-export async function insertAgency(ctx: ServerContext, trx: Trx, a: SeedAgency, parentId: string | null, at: Date): Promise<string> {
-  void ctx;
-  return insertAgencyRow(trx, { ...a, parentId, from: at.toISOString(), now: at });
-}
-
-export async function insertUser(trx: Trx, u: SeedUser, agencyId: string, passwordHash: string, at: Date, signatureSha: string | null = null): Promise<string> {
-  return insertUserRow(trx, { ...u, agencyId, passwordHash, now: at, signatureSha });
-}
-
 export interface SeedResult { agencies: Record<string, string>; users: Record<string, { id: string; password: string }> }
 
 /**
@@ -76,14 +67,14 @@ export async function seedDemoProvince(ctx: ServerContext, opts: { passwordFor?:
   return ctx.tx(async (trx) => {
     const agencies: Record<string, string> = {};
     for (const a of DEMO_AGENCIES) {
-      agencies[a.code] = await insertAgency(ctx, trx, a, a.parent ? agencies[a.parent]! : null, at);
+      agencies[a.code] = await insertAgencyRow(trx, { ...a, parentId: a.parent ? agencies[a.parent]! : null, from: at.toISOString(), now: at });
       await trx.insertInto('seals').values({
         id: randomUUID(), agency_id: agencies[a.code]!, blob_sha256: sealShas.get(a.sealMm)!, diameter_mm: a.sealMm,
         valid_from: at.toISOString(), valid_to: null, created_by: 'system', created_at: at.toISOString(),
       }).execute();
     }
     const out: SeedResult['users'] = {};
-    for (const u of users) out[u.username] = { id: await insertUser(trx, u, agencies[u.agency]!, hashes.get(u.username)!, at, u.roles.includes('leader') ? signatureSha : null), password: passwords.get(u.username)! };
+    for (const u of users) out[u.username] = { id: await insertUserRow(trx, { ...u, agencyId: agencies[u.agency]!, passwordHash: hashes.get(u.username)!, now: at, signatureSha: u.roles.includes('leader') ? signatureSha : null }), password: passwords.get(u.username)! };
     await ctx.audit(trx, { actor: 'system', action: 'system.bootstrap', target: null, details: { agencies: DEMO_AGENCIES.length, users: users.length } });
     return { agencies, users: out };
   });

@@ -3,7 +3,7 @@
  * non-extractable key inside a PKCS#11 token (PIN = the same secret). Either way the rest of kyso
  * sees a `Signer`.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../crypto/node-crypto.ts';
 import { KysoError, keySpecName, type KeySpec, type Signer } from '@kyso/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { KysoDatabase } from '../store/database.ts';
@@ -63,8 +63,6 @@ export async function loadCaSigner(db: Db, id: string, secret: string): Promise<
   } else {
     signer = new KeyObjectSigner(await decryptPrivateKey(row.encrypted_pem ?? '', secret));
   }
-  const want = createHash('sha256').update(row.spki).digest('hex');
-  const got = createHash('sha256').update(signer.publicKey).digest('hex');
-  if (want !== got) throw new KysoError('internal', `CA key ${id} does not match its recorded public key`);
+  if (sha256Hex(row.spki) !== sha256Hex(signer.publicKey)) throw new KysoError('internal', `CA key ${id} does not match its recorded public key`);
   return signer;
 }

@@ -4,7 +4,7 @@
  * PKCS#12), renew (same key), rekey, suspend/resume (certificateHold), revoke, list, chain.
  * Every state change is one transaction with its issuance-log entry.
  */
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   KysoError, PROFILES, addYears, encodeName, defaultSignatureAlgorithm, encodePem, generateSerial, getProfile,
   getSubjectKeyIdentifier, issueCertificate, rdnsFromNameDer, normalizeSerialHex, parseCertificate, parseCsr,
@@ -19,6 +19,7 @@ import { ceremonyUrls, parseCeremony, type Ceremony } from '../config/ceremony.t
 import { appendIssuanceLog, verifyIssuanceLog } from './issuance-log.ts';
 import { createCaKey, loadCaSigner } from './ca-keys.ts';
 import { KeyObjectSigner, signWithKeyObject } from '../keys/key-object-signer.ts';
+import { sha256Hex } from '../crypto/node-crypto.ts';
 import { generateKeyPair } from '../keys/encrypted-pkcs8.ts';
 import { buildPkcs12 } from '../keys/pkcs12.ts';
 
@@ -87,10 +88,6 @@ export interface CertificateRecord {
 }
 
 const DAY = 86_400_000;
-
-function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
 
 function seconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
@@ -184,7 +181,7 @@ export class CaService {
       ]).execute();
       await trx.insertInto('settings').values({ key: 'ceremony', value: JSON.stringify(c) }).execute();
       for (const [ca, r] of [['root', root], ['issuing', issuing]] as const) {
-        await appendIssuanceLog(trx, {
+        await appendIssuanceLog(trx, db.dialect, {
           at: now, action: 'ca.init', serial: r.certificate.serialHex,
           details: { ca, subject: r.certificate.subjectString, sha256: sha256Hex(r.der), notAfter: r.certificate.notAfter.toISOString() },
         });
@@ -301,7 +298,7 @@ export class CaService {
         status: 'good', status_changed_at: null, revocation_reason: null, revoked_at: null, replaces: p.replaces ?? null,
         der: r.der, created_at: p.now.toISOString(),
       }).execute();
-      await appendIssuanceLog(trx, {
+      await appendIssuanceLog(trx, this.#deps.db.dialect, {
         at: p.now, action: p.action, serial: serial.hex,
         details: { profile: p.profile.name, subject: cert.subjectString, sha256: sha256Hex(r.der), notAfter: cert.notAfter.toISOString(), replaces: p.replaces ?? null, warnings: r.findings.map((f) => f.code) },
       });
@@ -411,7 +408,7 @@ export class CaService {
         revoked_at: change.to === 'good' ? null : now.toISOString(),
       }).where('serial', '=', row.serial).where('status', '=', row.status).executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) throw new KysoError('conflict', `certificate ${row.serial} changed meanwhile; try again`);
-      await appendIssuanceLog(trx, { at: now, action: change.action, serial: row.serial, details: { from: row.status, to: change.to, reason: change.reason ?? null } });
+      await appendIssuanceLog(trx, this.#deps.db.dialect, { at: now, action: change.action, serial: row.serial, details: { from: row.status, to: change.to, reason: change.reason ?? null } });
     });
     return this.get(row.serial);
   }

@@ -9,7 +9,7 @@
  */
 import { KysoError, isKysoError, buildName, createCsr, defaultSignatureAlgorithm, parseDnString, type KeySpec, type Signer } from '@kyso/core';
 import type { ServerContext, Trx } from './server-context.ts';
-import { rateLimitHit } from '../auth/rate-limit.ts';
+import { rateLimitExhausted, rateLimitHit } from '../auth/rate-limit.ts';
 import type { CredentialsTable } from '../store/database.ts';
 
 /** RFC 4514 attribute values: escape the special characters. */
@@ -122,10 +122,8 @@ export const PIN_WINDOW_MS = 15 * 60_000;
 async function openWithPinLimit(ctx: ServerContext, serial: string, keyId: string, pin: string | undefined): Promise<Signer> {
   const key = `pin-fail:${serial}`;
   const now = ctx.clock.now();
-  const fails = await ctx.db.kysely.selectFrom('rate_limits').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
-  const windowEnd = fails ? Date.parse(fails.window_start) + PIN_WINDOW_MS : 0;
-  if (fails && Number(fails.count) >= PIN_ATTEMPTS && windowEnd > now.getTime()) {
-    const retryAfterSeconds = Math.ceil((windowEnd - now.getTime()) / 1000);
+  const retryAfterSeconds = await rateLimitExhausted(ctx.db.kysely, key, PIN_ATTEMPTS, PIN_WINDOW_MS, now);
+  if (retryAfterSeconds !== undefined) {
     throw new KysoError('rate-limited', `too many wrong PINs for this signing key: try again in ${Math.ceil(retryAfterSeconds / 60)} min`, { details: { retryAfterSeconds } });
   }
   try {

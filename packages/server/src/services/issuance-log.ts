@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { KysoDatabase } from '../store/database.ts';
+import { lockChainForTransaction, type Dialect, type KysoDatabase } from '../store/database.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -15,11 +15,18 @@ function entryHash(e: Omit<LogEntry, 'hash'>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Appends one entry inside the caller's transaction. */
+const ISSUANCE_LOCK_KEY = 7_355_002;
+
+/**
+ * Appends one entry inside the caller's transaction; on PostgreSQL several instances (server
+ * approvals, the CLI) append one at a time, so two never take the same sequence number.
+ */
 export async function appendIssuanceLog(
-  trx: Transaction<KysoDatabase> | Kysely<KysoDatabase>,
+  trx: Transaction<KysoDatabase>,
+  dialect: Dialect,
   entry: { at: Date; action: string; serial?: string | null; details?: Record<string, unknown> },
 ): Promise<LogEntry> {
+  await lockChainForTransaction(trx, dialect, ISSUANCE_LOCK_KEY);
   const last = await trx.selectFrom('issuance_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const base = {
     seq: (last?.seq ?? 0) + 1,

@@ -17,7 +17,7 @@ import { FileBlobStore, type BlobStore } from '../blobs/blob-store.ts';
 import { HolderKeyStore, deriveKek } from '../keys/holder-keys.ts';
 import { SecretBox } from '../crypto/secret-box.ts';
 import { JobRunner, enqueueJob } from '../jobs/job-queue.ts';
-import { parseCeremony } from '../config/ceremony.ts';
+import { DEFAULT_CEREMONY, parseCeremony } from '../config/ceremony.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { CaService, type CaDeps } from './ca-service.ts';
 import { defaultLinter } from './ca-directory.ts';
@@ -103,8 +103,7 @@ export async function openServerContext(config: ServerConfig, opts: OpenServerOp
     const caDeps: CaDeps = { db, crypto: nodeCrypto, clock, lint: defaultLinter };
     let firstRun = false;
     if (!(await CaService.isInitialised(db))) {
-      const base = (opts.ceremony ?? undefined) as Record<string, unknown> | undefined;
-      const ceremony = parseCeremony(base ? { ...base, baseUrl: publicUrl } : { ...parseCeremonyDefaults(), baseUrl: publicUrl });
+      const ceremony = parseCeremony({ ...((opts.ceremony ?? DEFAULT_CEREMONY) as Record<string, unknown>), baseUrl: publicUrl });
       try {
         await CaService.init(caDeps, { ceremony, secret: secrets.caPassphrase });
         firstRun = true;
@@ -141,9 +140,4 @@ export async function openServerContext(config: ServerConfig, opts: OpenServerOp
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
     throw e;
   }
-}
-
-function parseCeremonyDefaults(): Record<string, unknown> {
-  const c = parseCeremony(undefined);
-  return { root: c.root, issuing: c.issuing, policies: c.policies, keyStorage: c.keyStorage };
 }

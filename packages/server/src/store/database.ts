@@ -2,7 +2,7 @@
  * One database layer for both embedded SQLite (better-sqlite3) and PostgreSQL (pg), through Kysely.
  * Timestamps are ISO-8601 UTC strings in both, so ordering and comparison behave the same.
  */
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type Transaction } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { KysoError } from '@kyso/core';
@@ -226,6 +226,15 @@ function withStatementCache(sqlite: Database.Database): { prepare(sql: string): 
     },
     close() { cache.clear(); sqlite.close(); },
   };
+}
+
+/**
+ * Serialises writers of one hash chain (audit log, issuance log) across server instances: a
+ * transaction-scoped PostgreSQL advisory lock, held until the transaction ends. SQLite has a single
+ * writer already, so nothing is needed there.
+ */
+export async function lockChainForTransaction(trx: Transaction<KysoDatabase>, dialect: Dialect, key: number): Promise<void> {
+  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${key})`.execute(trx);
 }
 
 export { sql };

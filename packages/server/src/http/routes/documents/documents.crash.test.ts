@@ -26,7 +26,8 @@ import { openServerContext } from '../../../services/server-context.ts';
 import { seedDemoProvince } from '../../../services/bootstrap.ts';
 import { issueCredential } from '../../../services/credentials.ts';
 import { verifyAuditLog } from '../../../services/audit-log.ts';
-import { FileBlobStore, sha256Hex } from '../../../blobs/blob-store.ts';
+import { FileBlobStore } from '../../../blobs/blob-store.ts';
+import { sha256Hex } from '../../../crypto/node-crypto.ts';
 import { openDatabase, type Db } from '../../../store/database.ts';
 import { ApiClient, TEST_SERVER_CEREMONY, testPassword } from '../../../testing/test-server.ts';
 
