@@ -107,3 +107,38 @@ export function fromHex(s: string): Uint8Array {
 export function toArrayBuffer(b: Uint8Array): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
+
+/**
+ * The dotted form of OBJECT IDENTIFIER contents `bytes[start, end)` (X.690 §8.19), or which DER rule
+ * they break. Arcs are accumulated as numbers while they stay exact (below 2^46 before a shift) and
+ * as bigints beyond, so ordinary OIDs cost no bigint arithmetic.
+ */
+export function oidToString(bytes: Uint8Array, start: number, end: number): string | { error: 'empty' | 'non-minimal' | 'truncated' } {
+  if (end <= start) return { error: 'empty' };
+  let out = '';
+  let v = 0;
+  let big: bigint | undefined;
+  let first = true;
+  let arcStart = true;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (arcStart && b === 0x80) return { error: 'non-minimal' };
+    if (big !== undefined) big = (big << 7n) | BigInt(b & 0x7f);
+    else if (v >= 2 ** 46) big = (BigInt(v) << 7n) | BigInt(b & 0x7f);
+    else v = v * 128 + (b & 0x7f);
+    arcStart = (b & 0x80) === 0;
+    if (!arcStart) continue;
+    if (first) {
+      // The first subidentifier packs the first two arcs (X.690 §8.19.4).
+      const x = big ?? BigInt(v);
+      out = x < 40n ? `0.${x}` : x < 80n ? `1.${x - 40n}` : `2.${x - 80n}`;
+      first = false;
+    } else {
+      out += `.${big ?? v}`;
+    }
+    v = 0;
+    big = undefined;
+  }
+  if (!arcStart) return { error: 'truncated' };
+  return out;
+}

@@ -4,7 +4,7 @@
  * (RFC 5280 §4.1.2.5) and IA5String. They work on the exact received bytes through `readTlv`.
  */
 import { KysoError } from '../errors.ts';
-import type { Tlv } from '../asn1/der.ts';
+import { oidToString, type Tlv } from '../asn1/der.ts';
 
 /** Universal tags (X.690 §8.1.2 / X.680 §8.4) used by the X.509 and CRL readers. */
 export const TAG = {
@@ -21,29 +21,9 @@ function bad(what: string): never {
 /** X.690 §8.19 OBJECT IDENTIFIER in dotted form. */
 export function decodeOid(bytes: Uint8Array, t: Tlv): string {
   if (t.tag !== TAG.OID) bad('expected an OBJECT IDENTIFIER');
-  if (t.end === t.valueStart) bad('empty OBJECT IDENTIFIER');
-  const arcs: Array<number | bigint> = [];
-  let v = 0n;
-  let started = false;
-  for (let i = t.valueStart; i < t.end; i++) {
-    const b = bytes[i]!;
-    if (!started && b === 0x80) bad('OBJECT IDENTIFIER: non-minimal arc');
-    started = true;
-    v = (v << 7n) | BigInt(b & 0x7f);
-    if ((b & 0x80) === 0) {
-      arcs.push(v);
-      v = 0n;
-      started = false;
-    }
-  }
-  if (started) bad('OBJECT IDENTIFIER: truncated arc');
-  const first = arcs[0] as bigint;
-  const out: string[] = [];
-  if (first < 40n) out.push('0', first.toString());
-  else if (first < 80n) out.push('1', (first - 40n).toString());
-  else out.push('2', (first - 80n).toString());
-  for (let i = 1; i < arcs.length; i++) out.push(arcs[i]!.toString());
-  return out.join('.');
+  const oid = oidToString(bytes, t.valueStart, t.end);
+  if (typeof oid === 'string') return oid;
+  return bad(oid.error === 'empty' ? 'empty OBJECT IDENTIFIER' : oid.error === 'non-minimal' ? 'OBJECT IDENTIFIER: non-minimal arc' : 'OBJECT IDENTIFIER: truncated arc');
 }
 
 /** X.690 §8.3 INTEGER as a bigint (two's complement). */

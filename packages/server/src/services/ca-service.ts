@@ -4,7 +4,7 @@
  * PKCS#12), renew (same key), rekey, suspend/resume (certificateHold), revoke, list, chain.
  * Every state change is one transaction with its issuance-log entry.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import {
   KysoError, PROFILES, addYears, encodeName, defaultSignatureAlgorithm, encodePem, generateSerial, getProfile,
   getSubjectKeyIdentifier, issueCertificate, rdnsFromNameDer, normalizeSerialHex, parseCertificate, parseCsr,
@@ -13,12 +13,12 @@ import {
   type ParsedCertificate, type SignatureAlgorithm, type Signer, type SubscriberProfileName, type CertificateProfile,
   SUBSCRIBER_PROFILES,
 } from '@kyso/core';
-import type { Db } from '../store/database.ts';
+import { insertRow, type Db } from '../store/database.ts';
 import type { CertificatesTable } from '../store/database.ts';
 import { ceremonyUrls, parseCeremony, type Ceremony } from '../config/ceremony.ts';
 import { appendIssuanceLog, verifyIssuanceLog } from './issuance-log.ts';
 import { createCaKey, loadCaSigner } from './ca-keys.ts';
-import { KeyObjectSigner, signWithKeyObject } from '../keys/key-object-signer.ts';
+import { KeyObjectSigner } from '../keys/key-object-signer.ts';
 import { sha256Hex } from '../crypto/node-crypto.ts';
 import { generateKeyPair } from '../keys/encrypted-pkcs8.ts';
 import { buildPkcs12 } from '../keys/pkcs12.ts';
@@ -93,22 +93,18 @@ function seconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
 
-/** A throwaway key per algorithm family, only ever used to sign lint certificates. */
-const lintKeys = new Map<string, Signer>();
-function lintSignerFor(issuerKey: KeySpec, alg: SignatureAlgorithm): Signer {
-  // RSA: the smallest size that fits the padding (PSS with SHA-512 needs 1040 bits), as the bits of
-  // a lint signature matter to no one; EC: the CA's curve.
-  const rsaBits = alg.scheme === 'RSASSA-PSS' && alg.hash === 'SHA-512' ? 1536 : 1024;
-  const id = issuerKey.kind === 'rsa' ? `rsa${rsaBits}` : issuerKey.curve;
-  let s = lintKeys.get(id);
-  if (!s) {
-    const key: KeyObject = issuerKey.kind === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength: rsaBits }).privateKey
-      : generateKeyPairSync('ec', { namedCurve: issuerKey.curve }).privateKey;
-    s = { keySpec: issuerKey, publicKey: new Uint8Array(), sign: async (data, alg) => signWithKeyObject(key, data, alg) };
-    lintKeys.set(id, s);
-  }
-  return s;
+/**
+ * The throwaway key that signs lint certificates (lint-before-sign). The linted TBSCertificate — with
+ * the CA's own signature AlgorithmIdentifier — is exactly the one the CA key signs next; the lint
+ * signature's bits are read by no lint (only that signatureValue is a BIT STRING), so one cheap
+ * P-256 key serves every CA key type: an RSA-2048 CA no longer pays a second RSA signature per
+ * certificate (ADR 0004).
+ */
+let lintKey: KeyObject | undefined;
+function lintSignerFor(issuerKey: KeySpec): Signer {
+  lintKey ??= generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const key = lintKey;
+  return { keySpec: issuerKey, publicKey: new Uint8Array(), sign: async (data) => new Uint8Array(nodeSign('sha256', data, { key, dsaEncoding: 'der' })) };
 }
 
 export class CaService {
@@ -162,7 +158,7 @@ export class CaService {
         profile: PROFILES.root, subject: rootName, spki: rootSigner.publicKey, serial: rootSerial.bytes,
         notBefore: now, notAfter: addYears(now, c.root.years),
         issuer: { name: rootName, signer: rootSigner, signatureAlgorithm: rootAlg, urls: { crl: [], ocsp: [], caIssuers: [] }, policies: [] },
-        crypto, lintSigner: lintSignerFor(rootSpec, rootAlg), lint: deps.lint,
+        crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
       });
       const issuingSigner = await createCaKey(trx, { id: 'issuing', spec: issuingSpec, storage: c.keyStorage, secret: params.secret, at: now });
       const issuingSerial = generateSerial(crypto);
@@ -173,7 +169,7 @@ export class CaService {
           name: root.certificate.subjectDer, keyId: getSubjectKeyIdentifier(root.certificate), notAfter: root.certificate.notAfter,
           signer: rootSigner, signatureAlgorithm: rootAlg, urls: ceremonyUrls(c, 'root'), policies: [],
         },
-        crypto, lintSigner: lintSignerFor(rootSpec, rootAlg), lint: deps.lint,
+        crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
       });
       await trx.insertInto('cas').values([
         { id: 'root', role: 'root', key_id: 'root', serial: rootSerial.hex, cert_der: root.der, subject: root.certificate.subjectString, created_at: now.toISOString() },
@@ -233,7 +229,7 @@ export class CaService {
         name: issuing.subjectDer, keyId: getSubjectKeyIdentifier(issuing), notAfter: issuing.notAfter, signer, signatureAlgorithm,
         urls: ceremonyUrls(c, 'issuing'), policies: c.policies,
       },
-      lintSigner: lintSignerFor(signer.keySpec, signatureAlgorithm),
+      lintSigner: lintSignerFor(signer.keySpec),
     };
   }
 
@@ -247,6 +243,7 @@ export class CaService {
     if (!(SUBSCRIBER_PROFILES as readonly string[]).includes(profile.name)) throw new KysoError('invalid-argument', `profile ${req.profile} cannot be issued here: use ${SUBSCRIBER_PROFILES.join(', ')}`);
     const now = seconds(this.#deps.clock.now());
     let spki: Uint8Array;
+    let keySpec: KeySpec;
     let rdns: NameRdns;
     let generated: KeyObject | undefined;
     if (req.csr) {
@@ -255,7 +252,7 @@ export class CaService {
       if (csr.signatureAlgorithm.scheme !== 'Ed25519') requireAcceptableHash(csr.signatureAlgorithm.hash);
       if (!verifyCsrSignature(csr, this.#deps.crypto)) throw new KysoError('policy', 'the certificate request is not signed by its own key (proof of possession failed)');
       spki = csr.spki;
-      requireAcceptableKey(spki);
+      keySpec = requireAcceptableKey(spki);
       rdns = how.subject ?? (req.subject ? parseDnString(req.subject) : rdnsFromNameDer(csr.subjectDer));
     } else {
       if (!req.subject && !how.subject) throw new KysoError('invalid-argument', 'a subject is needed (--subject "CN=…,O=…")');
@@ -263,13 +260,14 @@ export class CaService {
       if (req.p12Password.length < 8) throw new KysoError('weak-crypto', 'the PKCS#12 password must be at least 8 characters');
       generated = generateKeyPair(req.key ?? { kind: 'rsa', bits: 2048 });
       spki = new KeyObjectSigner(generated).publicKey;
+      keySpec = requireAcceptableKey(spki);
       rdns = how.subject ?? parseDnString(req.subject!);
     }
     if (!how.subject) rdns = applyIdentity(withCountry(rdns), profile, req);
     const days = req.days ?? profile.defaultDays;
     if (!Number.isInteger(days) || days < 1) throw new KysoError('invalid-argument', `--days must be a positive whole number, got ${req.days}`);
     const notAfter = new Date(now.getTime() + days * DAY);
-    const result = await this.#issueAndRecord({ profile, rdns, spki, now, notAfter, action: how.action, replaces: how.replaces });
+    const result = await this.#issueAndRecord({ profile, rdns, spki, keySpec, now, notAfter, action: how.action, replaces: how.replaces });
     let p12: Uint8Array | undefined;
     if (generated) {
       p12 = await buildPkcs12({
@@ -281,7 +279,7 @@ export class CaService {
     return { ...result, p12 };
   }
 
-  async #issueAndRecord(p: { profile: CertificateProfile; rdns: NameRdns; spki: Uint8Array; now: Date; notAfter: Date; action: string; replaces?: string; renewalOf?: { notAfter: Date } }) {
+  async #issueAndRecord(p: { profile: CertificateProfile; rdns: NameRdns; spki: Uint8Array; keySpec?: KeySpec; now: Date; notAfter: Date; action: string; replaces?: string; renewalOf?: { notAfter: Date } }) {
     const { ctx, lintSigner } = await this.#issuerContext();
     const serial = generateSerial(this.#deps.crypto);
     const r = await issueCertificate({
@@ -289,18 +287,20 @@ export class CaService {
       issuer: ctx, crypto: this.#deps.crypto, lintSigner, lint: this.#deps.lint, renewalOf: p.renewalOf,
     });
     const cert = r.certificate;
-    const key = requireAcceptableKey(p.spki);
+    const key = p.keySpec ?? requireAcceptableKey(p.spki);
+    const subject = cert.subjectString;
+    const warnings = r.findings.map((f) => f.code);
     await this.#deps.db.kysely.transaction().execute(async (trx) => {
-      await trx.insertInto('certificates').values({
-        serial: serial.hex, ca_id: 'issuing', profile: p.profile.name, subject: cert.subjectString,
+      await insertRow(trx, this.#deps.db.dialect, 'certificates', {
+        serial: serial.hex, ca_id: 'issuing', profile: p.profile.name, subject,
         uid: rdnValue(p.rdns, OID.userId) ?? null, agency_code: rdnValue(p.rdns, OID.organizationIdentifier)?.replace(/^VN:/, '') ?? null,
         key_spec: keySpecName(key), spki_sha256: sha256Hex(p.spki), not_before: cert.notBefore.toISOString(), not_after: cert.notAfter.toISOString(),
         status: 'good', status_changed_at: null, revocation_reason: null, revoked_at: null, replaces: p.replaces ?? null,
         der: r.der, created_at: p.now.toISOString(),
-      }).execute();
+      });
       await appendIssuanceLog(trx, this.#deps.db.dialect, {
         at: p.now, action: p.action, serial: serial.hex,
-        details: { profile: p.profile.name, subject: cert.subjectString, sha256: sha256Hex(r.der), notAfter: cert.notAfter.toISOString(), replaces: p.replaces ?? null, warnings: r.findings.map((f) => f.code) },
+        details: { profile: p.profile.name, subject, sha256: sha256Hex(r.der), notAfter: cert.notAfter.toISOString(), replaces: p.replaces ?? null, warnings },
       });
     });
     return { certificate: cert, pem: encodePem('CERTIFICATE', r.der), warnings: r.findings.map((f) => `${f.code}: ${f.message}`) };

@@ -3,8 +3,8 @@
  * row removed or edited behind the database's back is detected by `verifyIssuanceLog`.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
-import { lockChainForTransaction, type Dialect, type KysoDatabase } from '../store/database.ts';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { insertRow, lockChainForTransaction, type Dialect, type KysoDatabase } from '../store/database.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -16,6 +16,8 @@ function entryHash(e: Omit<LogEntry, 'hash'>): string {
 }
 
 const ISSUANCE_LOCK_KEY = 7_355_002;
+/** The chain's head; compiled once (issuance hot path, see insertRow). */
+const LAST_ENTRY = CompiledQuery.raw('select "seq", "hash" from "issuance_log" order by "seq" desc limit 1', []);
 
 /**
  * Appends one entry inside the caller's transaction; on PostgreSQL several instances (server
@@ -27,7 +29,7 @@ export async function appendIssuanceLog(
   entry: { at: Date; action: string; serial?: string | null; details?: Record<string, unknown> },
 ): Promise<LogEntry> {
   await lockChainForTransaction(trx, dialect, ISSUANCE_LOCK_KEY);
-  const last = await trx.selectFrom('issuance_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const last = (await trx.executeQuery(LAST_ENTRY)).rows[0] as { seq: number; hash: string } | undefined;
   const base = {
     seq: (last?.seq ?? 0) + 1,
     at: entry.at.toISOString(),
@@ -37,7 +39,7 @@ export async function appendIssuanceLog(
     prev_hash: last?.hash ?? GENESIS_HASH,
   };
   const row = { ...base, hash: entryHash(base) };
-  await trx.insertInto('issuance_log').values(row).execute();
+  await insertRow(trx, dialect, 'issuance_log', row);
   return row;
 }
 

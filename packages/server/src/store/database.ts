@@ -2,7 +2,7 @@
  * One database layer for both embedded SQLite (better-sqlite3) and PostgreSQL (pg), through Kysely.
  * Timestamps are ISO-8601 UTC strings in both, so ordering and comparison behave the same.
  */
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type Insertable, type Transaction } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { KysoError } from '@kyso/core';
@@ -235,6 +235,29 @@ function withStatementCache(sqlite: Database.Database): { prepare(sql: string): 
  */
 export async function lockChainForTransaction(trx: Transaction<KysoDatabase>, dialect: Dialect, key: number): Promise<void> {
   if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${key})`.execute(trx);
+}
+
+const insertText = new Map<string, string>();
+
+/**
+ * One INSERT on a hot path (certificate issuance, the hash-chained logs), run as a compiled query:
+ * the SQL text is built once per dialect, table and column list, so Kysely's query builder (about
+ * 50 µs a query on this machine, a third of an issuance's database time) is skipped. The values
+ * bound are the ones the builder would bind; columns whose value is undefined are left out, as the
+ * builder does.
+ */
+export async function insertRow<T extends keyof KysoDatabase & string>(db: Kysely<KysoDatabase>, dialect: Dialect, table: T, row: Insertable<KysoDatabase[T]>): Promise<void> {
+  const values = row as Record<string, unknown>;
+  const cols = Object.keys(values).filter((c) => values[c] !== undefined);
+  const key = `${dialect}\u0000${table}\u0000${cols.join(',')}`;
+  let text = insertText.get(key);
+  if (text === undefined) {
+    if (![table, ...cols].every((c) => /^[a-z_][a-z0-9_]*$/.test(c))) throw new KysoError('internal', `unexpected identifier in an insert into ${table}`);
+    const marks = cols.map((_, i) => (dialect === 'postgres' ? `$${i + 1}` : '?'));
+    text = `insert into "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) values (${marks.join(', ')})`;
+    insertText.set(key, text);
+  }
+  await db.executeQuery(CompiledQuery.raw(text, cols.map((c) => values[c])));
 }
 
 export { sql };

@@ -7,6 +7,8 @@
  * into a finding.
  */
 
+import { oidToString } from '../../asn1/der.ts';
+
 /** Thrown for bytes that are not a valid DER encoding. */
 export class DerError extends Error {
   readonly offset: number;
@@ -141,21 +143,9 @@ export function expectTag(n: DerNode | undefined, tag: number, what: string): De
 
 /** X.690 §8.19: OBJECT IDENTIFIER in dotted form; rejects non-minimal subidentifiers. */
 export function decodeOid(bytes: Uint8Array, at = 0): string {
-  if (bytes.length === 0) throw new DerError('empty OBJECT IDENTIFIER', at);
-  const arcs: bigint[] = [];
-  let v = 0n;
-  let startOfArc = true;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (startOfArc && b === 0x80) throw new DerError('non-minimal OBJECT IDENTIFIER subidentifier', at);
-    v = (v << 7n) | BigInt(b & 0x7f);
-    startOfArc = (b & 0x80) === 0;
-    if (startOfArc) { arcs.push(v); v = 0n; }
-  }
-  if (!startOfArc) throw new DerError('truncated OBJECT IDENTIFIER', at);
-  const first = arcs[0]!;
-  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].join('.');
+  const oid = oidToString(bytes, 0, bytes.length);
+  if (typeof oid === 'string') return oid;
+  throw new DerError(oid.error === 'empty' ? 'empty OBJECT IDENTIFIER' : oid.error === 'non-minimal' ? 'non-minimal OBJECT IDENTIFIER subidentifier' : 'truncated OBJECT IDENTIFIER', at);
 }
 
 /** Reads an OBJECT IDENTIFIER node (X.690 §8.19). */
