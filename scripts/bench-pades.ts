@@ -130,10 +130,10 @@ export async function benchPadesBatch(fx: PadesFixture, report: Report): Promise
   const filesPerSec = 1000 / secs;
   const openssl = opensslSpeedRsa2048(cores);
   report({ bench: 'pades.batch.1000', value: filesPerSec, unit: 'file/s', baseline: openssl, ratio: filesPerSec / openssl, target: 0.6, better: 'higher',
-    note: `${cores} workers incl. their start-up (${secs.toFixed(1)} s total); baseline openssl speed -multi ${cores} rsa2048 sign/s` });
+    note: `${cores} signing threads (this one and ${cores - 1} worker(s)) incl. start-up: key unlock, worker code bundled and loaded (${secs.toFixed(1)} s total); baseline openssl speed -multi ${cores} rsa2048 sign/s` });
   const steady = 999 / ((last - first) / 1000);
   report({ bench: 'pades.batch.1000.steady', value: steady, unit: 'file/s', baseline: openssl, ratio: steady / openssl, target: 0.6, better: 'higher',
-    note: 'the same run from the first file written to the last (worker start-up excluded): read, sign, fsync+rename per file' });
+    note: 'the same run from the first file written to the last: the key unlock excluded, not the workers\' start-up (this thread signs meanwhile); read, sign, fsync+rename per file' });
 }
 
 export async function padesFixture(): Promise<PadesFixture> {

@@ -2,6 +2,7 @@
  * One PDF signing job as the CLI describes it (and as the batch mode hands it to worker threads:
  * plain JSON, secrets already read by the main thread), and the code that loads the key and runs it.
  */
+import type { KeyObject } from 'node:crypto';
 import { KysoError, decodePemAll, equalBytes, parseCertificate, type ParsedCertificate, type Signer, type HashName } from '@kyso/core';
 import type { CopyForm, Decree30Preset } from '@kyso/core/pdf/decree30.ts';
 import { decodePng, type DecodedImage } from '@kyso/core/pdf/png.ts';
@@ -107,12 +108,25 @@ export function jobFromOptions(v: Values): PdfSignJob {
   };
 }
 
-export interface LoadedIdentity { signer: Signer; certificate: ParsedCertificate; chain: Uint8Array[]; close(): void }
+export interface LoadedIdentity {
+  signer: Signer;
+  certificate: ParsedCertificate;
+  chain: Uint8Array[];
+  close(): void;
+  /**
+   * The unlocked key and its certificates as another thread of this process can take them
+   * (postMessage clones a KeyObject), so a batch unlocks a PKCS#12 file once rather than once per
+   * worker; absent for a token key, where each thread opens its own session.
+   */
+  shared?: SharedIdentity;
+}
+
+export interface SharedIdentity { privateKey: KeyObject; certificate: Uint8Array; chain: Uint8Array[] }
 
 export function loadIdentity(key: KeySource): LoadedIdentity {
   if (key.kind === 'p12') {
     const p12 = readPkcs12(readInput(key.file, 'PKCS#12 file'), key.password);
-    return { signer: new KeyObjectSigner(p12.privateKey), certificate: parseCertificate(p12.certificate), chain: p12.chain, close() {} };
+    return { ...identityFromShared(p12), shared: { privateKey: p12.privateKey, certificate: p12.certificate, chain: p12.chain } };
   }
   const pem = new TextDecoder().decode(readInput(key.certFile, 'certificate file'));
   const ders = decodePemAll(pem).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
@@ -127,6 +141,11 @@ export function loadIdentity(key: KeySource): LoadedIdentity {
     token.close();
     throw e;
   }
+}
+
+/** The identity a batch's main thread unlocked, rebuilt in a worker thread. */
+export function identityFromShared(s: SharedIdentity): LoadedIdentity {
+  return { signer: new KeyObjectSigner(s.privateKey), certificate: parseCertificate(s.certificate), chain: s.chain, close() {} };
 }
 
 function image(path: string | undefined, what: string): DecodedImage | undefined {

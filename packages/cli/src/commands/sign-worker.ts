@@ -1,41 +1,38 @@
 /**
- * Worker thread of `kyso sign --batch`: loads the key once, then signs the files it is sent. It asks
- * for the next file as soon as a signature is made and writes the output (atomic, fsync'ed) on the
- * thread pool meanwhile; a result is reported when its file is on disk.
+ * Worker thread of `kyso sign --batch`: takes the key the main thread unlocked (a PKCS#12 key; a
+ * token key is opened here, one session per thread), then signs the files it is sent and hands each
+ * output to the writer thread through its own port; the writer reports the file once it is on disk.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { isKysoError } from '@kyso/core';
-import { readGrowableInput, writeFileAtomicAsync } from '../io.ts';
-import { loadIdentity, runPdfSignJob, type PdfSignJob } from './pdf-sign-job.ts';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { KysoError } from '@kyso/core';
+import { identityFromShared, loadIdentity, type LoadedIdentity, type PdfSignJob, type SharedIdentity } from './pdf-sign-job.ts';
+import { signBatchFile, type BatchFileMessage, type WorkerReply } from './sign-batch-file.ts';
 
-const { job } = workerData as { job: PdfSignJob };
+const { job, writer } = workerData as { job: PdfSignJob; writer: MessagePort };
 const port = parentPort!;
-let identity: ReturnType<typeof loadIdentity>;
-try {
-  identity = loadIdentity(job.key);
-  port.postMessage({ next: true });
-} catch (e) {
-  port.postMessage({ fatal: (e as Error).message });
-  throw e;
+const post = (m: WorkerReply): void => port.postMessage(m);
+let identity: LoadedIdentity | undefined;
+
+/** Files asked for at a time, so that a worker has the next one at hand while the main thread is busy signing. */
+const PREFETCH = 4;
+
+function start(load: () => LoadedIdentity): void {
+  try {
+    identity = load();
+  } catch (e) {
+    post({ fatal: (e as Error).message });
+    throw e;
+  }
+  for (let i = 0; i < PREFETCH; i++) post({ next: true });
 }
 
-const message = (e: unknown): string => (isKysoError(e) ? e.message : `internal error: ${(e as Error).message}`);
+if (job.key.kind !== 'p12') start(() => loadIdentity(job.key));
 
-port.on('message', async (m: { file: string; out: string; name: string }) => {
-  const t0 = performance.now();
-  let bytes: Uint8Array;
-  try {
-    bytes = (await runPdfSignJob(job, identity, readGrowableInput(m.file, 'PDF'))).bytes;
-  } catch (e) {
-    port.postMessage({ next: true });
-    port.postMessage({ result: { file: m.name, status: 'error', error: message(e), ms: Math.round(performance.now() - t0) } });
-    return;
-  }
-  port.postMessage({ next: true });
-  try {
-    await writeFileAtomicAsync(m.out, bytes);
-    port.postMessage({ result: { file: m.name, status: 'signed', out: m.out, ms: Math.round(performance.now() - t0) } });
-  } catch (e) {
-    port.postMessage({ result: { file: m.name, status: 'error', error: message(e), ms: Math.round(performance.now() - t0) } });
-  }
+port.on('message', async (m: { identity: SharedIdentity } | BatchFileMessage) => {
+  if ('identity' in m) { start(() => identityFromShared(m.identity)); return; }
+  if (!identity) throw new KysoError('internal', 'a file reached a signing worker before its key');
+  const r = await signBatchFile(job, identity, m);
+  if ('write' in r) writer.postMessage(r.write, r.transfer);
+  else post({ result: r.result });
+  post({ done: true });
 });

@@ -9,11 +9,11 @@
  * placed as separate glyphs without positioning) and every character must exist in the font —
  * a missing glyph is an error, never a silent .notdef.
  */
-import pako from 'pako';
 import { PdfArray, PdfDict, PdfName, PdfNumber, PdfStream, type EmbeddedFont, type PDF, type PdfRef } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
 import type { IncrementalUpdate } from './incremental-update.ts';
 import type { DecodedImage } from './png.ts';
+import { flate } from './pdf-objects.ts';
 
 export interface AppearanceImage { image: DecodedImage; x: number; y: number; width: number; height: number }
 export interface AppearanceText {
@@ -54,9 +54,9 @@ function imageXObject(update: IncrementalUpdate, img: DecodedImage): PdfRef {
     Width: PdfNumber.of(img.width), Height: PdfNumber.of(img.height), BitsPerComponent: PdfNumber.of(8),
     Filter: PdfName.of('FlateDecode'),
   };
-  const rgb = new PdfStream(Object.entries({ ...dict, ColorSpace: PdfName.of('DeviceRGB') }), pako.deflate(img.rgb));
+  const rgb = new PdfStream(Object.entries({ ...dict, ColorSpace: PdfName.of('DeviceRGB') }), flate(img.rgb));
   if (img.alpha) {
-    const mask = new PdfStream(Object.entries({ ...dict, ColorSpace: PdfName.of('DeviceGray') }), pako.deflate(img.alpha));
+    const mask = new PdfStream(Object.entries({ ...dict, ColorSpace: PdfName.of('DeviceGray') }), flate(img.alpha));
     rgb.set('SMask', update.add(mask));
   }
   return update.add(rgb);
@@ -93,12 +93,13 @@ export function writeAppearance(update: IncrementalUpdate, fonts: AppearanceFont
   const resources = new PdfDict();
   if (content.images.length) resources.set('XObject', xobjects);
   if (content.texts.length) resources.set('Font', fontDict);
-  const data = pako.deflate(new TextEncoder().encode(ops.join('\n')));
+  // An empty drawing (an invisible signature) is an empty stream: there is nothing to compress.
+  const data = ops.length ? flate(new TextEncoder().encode(ops.join('\n'))) : new Uint8Array(0);
   const form = new PdfStream([
     ['Type', PdfName.of('XObject')], ['Subtype', PdfName.of('Form')],
     ['BBox', new PdfArray([0, 0, content.width, content.height].map((v) => PdfNumber.of(v)))],
     ['Matrix', new PdfArray(matrix.map((v) => PdfNumber.of(v)))],
-    ['Resources', resources], ['Filter', PdfName.of('FlateDecode')],
+    ['Resources', resources], ...(ops.length ? [['Filter', PdfName.of('FlateDecode')] as [string, PdfName]] : []),
   ], data);
   return update.add(form);
 }

@@ -4,7 +4,6 @@
  * the catalog's /DSS, merging with one that exists. Nothing else changes, so validators accept the
  * bytes after the last signature as validation data.
  */
-import pako from 'pako';
 import { PdfArray, PdfDict, PdfName, PdfRef, PdfStream, type PdfObject } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
 import { equalBytes } from '../asn1/der.ts';
@@ -12,6 +11,7 @@ import { IncrementalUpdate } from './incremental-update.ts';
 import { openPdfForUpdate } from './pdf-signature.ts';
 import { resolve, resolveArray, resolveDict } from './signature-fields.ts';
 import { startsWithBytes } from './file-structure.ts';
+import { flate } from './pdf-objects.ts';
 
 export interface ValidationData {
   certificates: Uint8Array[];
@@ -42,7 +42,7 @@ export async function appendDss(p: { input: Uint8Array; password?: string; data:
     for (const item of items) {
       if (seen.some((x) => equalBytes(x, item))) continue;
       seen.push(item);
-      arr.push(update.add(new PdfStream([['Filter', PdfName.of('FlateDecode')]] as Array<[string, PdfObject]>, pako.deflate(item))));
+      arr.push(update.add(new PdfStream([['Filter', PdfName.of('FlateDecode')]] as Array<[string, PdfObject]>, flate(item))));
     }
     if (existingObj instanceof PdfRef) update.put(existingObj, arr);
     else dss.set(name, arr);

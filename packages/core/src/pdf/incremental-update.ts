@@ -9,11 +9,10 @@
  * every string and stream written is encrypted for its object (§7.6.2), except the raw bodies
  * added with `putRaw` (the signature dictionary writes its own, to keep /Contents in clear).
  */
-import pako from 'pako';
 import { PdfArray, PdfDict, PdfName, PdfNumber, type PDF, type PdfObject, type PdfRef } from '@libpdf/core';
 import { KysoError } from '../errors.ts';
 import { lastStartXref, xrefKindAt } from './file-structure.ts';
-import { encryptObjectCopy, serializePdfObject, type ObjectEncryptor } from './pdf-objects.ts';
+import { encryptObjectCopy, flate, serializePdfObject, type ObjectEncryptor } from './pdf-objects.ts';
 
 interface PendingObject { ref: PdfRef; obj?: PdfObject; raw?: Uint8Array }
 
@@ -134,7 +133,7 @@ export class IncrementalUpdate {
         const gen = n === streamNum ? 0 : this.objects.get(n)!.ref.generation;
         rows[at + w + 1] = gen >> 8; rows[at + w + 2] = gen & 0xff;
       });
-      const data = pako.deflate(rows);
+      const data = flate(rows);
       const dict = this.trailerDict(streamNum + 1);
       dict.set('Type', PdfName.of('XRef'));
       dict.set('W', new PdfArray([PdfNumber.of(1), PdfNumber.of(w), PdfNumber.of(2)]));

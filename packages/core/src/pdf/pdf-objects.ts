@@ -4,23 +4,31 @@
  * indirect object, keyed by its number and generation; signature /Contents and cross-reference
  * streams excepted), PDF dates (§7.9.4) and text strings (§7.9.2.2).
  */
+import pako from 'pako';
 import { PdfArray, PdfDict, PdfStream, PdfString, type PdfObject } from '@libpdf/core';
-import { concatBytes } from '../asn1/der.ts';
 
-/** The byte sink libpdf's `toBytes` expects (its own ByteWriter is not exported). */
+/**
+ * The byte sink libpdf's `toBytes` expects (its own ByteWriter is not exported): one buffer that
+ * doubles when full, since an object is written as many tokens of a few bytes each.
+ */
 export class ByteSink {
-  private chunks: Uint8Array[] = [];
+  private buf = new Uint8Array(256);
   private length = 0;
   get position(): number { return this.length; }
-  writeByte(b: number): void { this.writeBytes(Uint8Array.of(b)); }
-  writeBytes(data: Uint8Array): void { this.chunks.push(data); this.length += data.length; }
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  writeByte(b: number): void { this.room(1); this.buf[this.length++] = b; }
+  writeBytes(data: Uint8Array): void { this.room(data.length); this.buf.set(data, this.length); this.length += data.length; }
   writeAscii(s: string): void {
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-    this.writeBytes(out);
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.length++] = s.charCodeAt(i) & 0xff;
   }
   writeUtf8(s: string): void { this.writeBytes(new TextEncoder().encode(s)); }
-  toBytes(): Uint8Array { return concatBytes(this.chunks); }
+  toBytes(): Uint8Array { return this.buf.slice(0, this.length); }
 }
 
 export function serializePdfObject(obj: PdfObject): Uint8Array {
@@ -86,8 +94,39 @@ export function textString(text: string): PdfString {
   return PdfString.fromString(text.normalize('NFC'));
 }
 
+const HEX_DIGITS = '0123456789ABCDEF';
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!);
+const HEX_CODES = Uint8Array.from(HEX_DIGITS, (c) => c.charCodeAt(0));
+
+/** Upper-case hex of `bytes`, as in a PDF hexadecimal string (§7.3.4.3). */
 export function hex(bytes: Uint8Array): string {
   let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s.toUpperCase();
+  for (let i = 0; i < bytes.length; i++) s += HEX_PAIRS[bytes[i]!]!;
+  return s;
 }
+
+/** Writes the upper-case hex of `bytes` into `out` at `at` as ASCII: a signature /Contents hex string filled in place (§12.8.1, §7.3.4.3). */
+export function writeHex(bytes: Uint8Array, out: Uint8Array, at: number): void {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    out[at + 2 * i] = HEX_CODES[b >> 4]!;
+    out[at + 2 * i + 1] = HEX_CODES[b & 15]!;
+  }
+}
+
+/**
+ * zlib data (RFC 1950/1951) for a FlateDecode stream (§7.4.4). A small input gets a window and
+ * hash table sized to it: pako's defaults allocate and zero about 256 KB of state per call, most of
+ * the cost of deflating a signature's few hundred bytes of appearance or cross-reference rows. A
+ * window at least as large as the input plus the compressor's lookahead loses no match, and the
+ * window size is recorded in the zlib header (CINFO) for the reader.
+ */
+export function flate(data: Uint8Array): Uint8Array {
+  if (data.length > SMALL_FLATE_INPUT) return pako.deflate(data);
+  let bits = 9;
+  while ((1 << bits) - FLATE_LOOKAHEAD < data.length) bits++;
+  return pako.deflate(data, { windowBits: bits, memLevel: Math.min(8, Math.max(1, bits - 6)) });
+}
+/** zlib's MIN_LOOKAHEAD: a match reaches back at most the window size minus this. */
+const FLATE_LOOKAHEAD = 262;
+const SMALL_FLATE_INPUT = (1 << 14) - FLATE_LOOKAHEAD;

@@ -27,7 +27,7 @@ import { byteRangeOf, docMdpPermission, fieldMdpLocks, listSignatureFields, lock
 import { listPages, type PageInfo } from './page-tree.ts';
 import { pageGeometry, appearanceMatrix, type PageGeometry } from './page-geometry.ts';
 import { findAnchor } from './text-anchor.ts';
-import { ByteSink, encryptObjectCopy, hex, pdfDate, serializePdfObject, textString, type ObjectEncryptor } from './pdf-objects.ts';
+import { ByteSink, encryptObjectCopy, hex, pdfDate, serializePdfObject, textString, writeHex, type ObjectEncryptor } from './pdf-objects.ts';
 
 export type PdfSignatureKind = 'signature' | 'doc-timestamp';
 
@@ -318,14 +318,17 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
     visible = p.layout(ctx);
   }
 
-  // Signature dictionary: raw, fixed-width ByteRange, /Contents in clear (§7.6.2).
+  // Signature dictionary: raw, fixed-width ByteRange, /Contents in clear (§7.6.2). The placeholder
+  // (thousands of '0's) is filled in as bytes, the text around it encoded on its own.
   const capacity = p.contentsCapacity;
-  let sigBodyText = '';
+  let brText = 0, contentsText = 0;
   const sigRef = update.addRaw((num, gen) => {
     const s = (v: string): string => pdfString(pdf, v, num, gen, encryptor);
     const lines = [`<<`, kind === 'signature' ? '/Type /Sig' : '/Type /DocTimeStamp', '/Filter /Adobe.PPKLite', `/SubFilter /${SUBFILTER[kind]}`];
     lines.push(`/ByteRange [0 ${'0'.repeat(BR_WIDTH)} ${'0'.repeat(BR_WIDTH)} ${'0'.repeat(BR_WIDTH)}]`);
-    lines.push(`/Contents <${'0'.repeat(capacity * 2)}>`);
+    lines.push('/Contents <');
+    const head = lines.join('\n');
+    lines.length = 0;
     if (kind === 'signature') {
       if (p.signingTime) lines.push(`/M ${s(pdfDate(p.signingTime))}`);
       if (p.signerName) lines.push(`/Name ${s(p.signerName)}`);
@@ -348,8 +351,15 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
       lines.push('/Prop_Build << /App << /Name /kyso >> >>');
     }
     lines.push('>>');
-    sigBodyText = lines.join('\n');
-    return enc.encode(sigBodyText);
+    const tail = `>\n${lines.join('\n')}`;
+    brText = head.indexOf('/ByteRange [');
+    contentsText = head.length - '/Contents <'.length;
+    const headBytes = enc.encode(head), tailBytes = enc.encode(tail);
+    const body = new Uint8Array(headBytes.length + capacity * 2 + tailBytes.length);
+    body.set(headBytes, 0);
+    body.fill(0x30, headBytes.length, headBytes.length + capacity * 2);
+    body.set(tailBytes, headBytes.length + capacity * 2);
+    return body;
   });
 
   // An existing field placed by the document's author keeps its place: the appearance is fitted into
@@ -417,8 +427,6 @@ export async function preparePdfSignature(p: PreparePdfSignatureParams): Promise
   const built = update.build();
   const out = built.bytes;
   const bodyAt = built.rawBodyOffsets.get(sigRef.objectNumber)!;
-  const brText = sigBodyText.indexOf('/ByteRange [');
-  const contentsText = sigBodyText.indexOf('/Contents <');
   const brAt = bodyAt + brText + '/ByteRange ['.length;
   const gapStart = bodyAt + contentsText + '/Contents '.length;
   const gapEnd = gapStart + capacity * 2 + 2;
@@ -530,7 +538,7 @@ export function completePdfSignature(prepared: PreparedPdfSignature, der: Uint8A
   for (let i = at; i < prepared.byteRange[2] - 1; i++) {
     if (prepared.bytes[i] !== 0x30) throw new KysoError('invalid-argument', 'this prepared signature was already completed');
   }
-  prepared.bytes.set(enc.encode(hex(der)), at);
+  writeHex(der, prepared.bytes, at);
   return prepared.bytes;
 }
 
