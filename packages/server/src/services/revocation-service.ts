@@ -11,6 +11,8 @@ import type { OcspCertStatus } from '@kyso/core/ocsp/ocsp-response.ts';
 import type { CaDeps, CaService } from './ca-service.ts';
 import { REVOCATION_REASONS } from './ca-service.ts';
 import { reserveCounter } from './counters.ts';
+import type { Kysely } from 'kysely';
+import type { KysoDatabase } from '../store/database.ts';
 
 export type CaId = 'root' | 'issuing';
 
@@ -57,10 +59,7 @@ export class RevocationService {
   /** The entries a CRL of this CA must list now: revoked and suspended (certificateHold) certificates. */
   async #entries(caId: CaId): Promise<CrlEntryInput[]> {
     if (caId === 'root') return []; // kyso's root certifies only the issuing CA, which has no revocation state yet
-    const rows = await this.#deps.db.kysely.selectFrom('certificates')
-      .select(['serial', 'status', 'revocation_reason', 'revoked_at'])
-      .where('ca_id', '=', caId).where('status', 'in', ['revoked', 'suspended'])
-      .orderBy('serial').execute();
+    const rows = await crlEntryRows(this.#deps.db.kysely, caId).execute();
     return rows.map((r) => ({
       serialHex: r.serial,
       revokedAt: new Date(r.revoked_at ?? 0),
@@ -149,10 +148,25 @@ export class RevocationService {
 
   /** Serials whose status changed at or after `since` (for responders refreshing their caches). */
   async changedSince(since: Date): Promise<string[]> {
-    const rows = await this.#deps.db.kysely.selectFrom('certificates').select('serial')
-      .where('status_changed_at', '>=', since.toISOString()).execute();
+    const rows = await changedSinceRows(this.#deps.db.kysely, since).execute();
     return rows.map((r) => r.serial);
   }
+}
+
+/**
+ * The certificates a CRL of `caId` lists. Every revoked or suspended certificate has had a status
+ * change, and saying so lets the database use the partial index that holds only those rows
+ * (certificates_changed_ca_status, migration 0004): issuing a certificate does not touch it.
+ */
+export function crlEntryRows(db: Kysely<KysoDatabase>, caId: CaId) {
+  return db.selectFrom('certificates').select(['serial', 'status', 'revocation_reason', 'revoked_at'])
+    .where('ca_id', '=', caId).where('status_changed_at', 'is not', null).where('status', 'in', ['revoked', 'suspended'])
+    .orderBy('serial');
+}
+
+/** Serials whose status changed at or after `since` (partial index certificates_changed_at). */
+export function changedSinceRows(db: Kysely<KysoDatabase>, since: Date) {
+  return db.selectFrom('certificates').select('serial').where('status_changed_at', '>=', since.toISOString());
 }
 
 function keyIdOf(c: ParsedCertificate): Uint8Array {

@@ -7,7 +7,7 @@
  * into a finding.
  */
 
-import { oidToString } from '../../asn1/der.ts';
+import { oidToString, toHex } from '../../asn1/der.ts';
 
 /** Thrown for bytes that are not a valid DER encoding. */
 export class DerError extends Error {
@@ -166,8 +166,9 @@ export function isMinimalInteger(c: Uint8Array): boolean {
 /** Two's-complement INTEGER content as a bigint (X.690 §8.3.3). */
 export function integerValue(c: Uint8Array): bigint {
   if (c.length === 0) throw new DerError('empty INTEGER', 0);
-  let v = 0n;
-  for (const b of c) v = (v << 8n) | BigInt(b);
+  // One conversion from hex, linear in the length: shifting a bigint byte by byte is quadratic,
+  // ~25 µs for an RSA-2048 modulus.
+  let v = BigInt(`0x${toHex(c)}`);
   if (c[0]! & 0x80) v -= 1n << BigInt(c.length * 8);
   return v;
 }
