@@ -13,10 +13,11 @@ import {
   type ParsedCertificate, type SignatureAlgorithm, type Signer, type SubscriberProfileName, type CertificateProfile,
   SUBSCRIBER_PROFILES,
 } from '@kyso/core';
-import { insertRow, type Db } from '../store/database.ts';
+import { insertRow, sqliteWrite, type Db } from '../store/database.ts';
 import type { CertificatesTable } from '../store/database.ts';
+import type { Insertable } from 'kysely';
 import { ceremonyUrls, parseCeremony, type Ceremony } from '../config/ceremony.ts';
-import { appendIssuanceLog, verifyIssuanceLog } from './issuance-log.ts';
+import { appendIssuanceLog, appendIssuanceLogSqlite, verifyIssuanceLog } from './issuance-log.ts';
 import { createCaKey, loadCaSigner } from './ca-keys.ts';
 import { KeyObjectSigner } from '../keys/key-object-signer.ts';
 import { sha256Hex } from '../crypto/node-crypto.ts';
@@ -290,19 +291,27 @@ export class CaService {
     const key = p.keySpec ?? requireAcceptableKey(p.spki);
     const subject = cert.subjectString;
     const warnings = r.findings.map((f) => f.code);
-    await this.#deps.db.kysely.transaction().execute(async (trx) => {
-      await insertRow(trx, this.#deps.db.dialect, 'certificates', {
-        serial: serial.hex, ca_id: 'issuing', profile: p.profile.name, subject,
-        uid: rdnValue(p.rdns, OID.userId) ?? null, agency_code: rdnValue(p.rdns, OID.organizationIdentifier)?.replace(/^VN:/, '') ?? null,
-        key_spec: keySpecName(key), spki_sha256: sha256Hex(p.spki), not_before: cert.notBefore.toISOString(), not_after: cert.notAfter.toISOString(),
-        status: 'good', status_changed_at: null, revocation_reason: null, revoked_at: null, replaces: p.replaces ?? null,
-        der: r.der, created_at: p.now.toISOString(),
+    const row: Insertable<CertificatesTable> = {
+      serial: serial.hex, ca_id: 'issuing', profile: p.profile.name, subject,
+      uid: rdnValue(p.rdns, OID.userId) ?? null, agency_code: rdnValue(p.rdns, OID.organizationIdentifier)?.replace(/^VN:/, '') ?? null,
+      key_spec: keySpecName(key), spki_sha256: sha256Hex(p.spki), not_before: cert.notBefore.toISOString(), not_after: cert.notAfter.toISOString(),
+      status: 'good', status_changed_at: null, revocation_reason: null, revoked_at: null, replaces: p.replaces ?? null,
+      der: r.der, created_at: p.now.toISOString(),
+    };
+    const entry = {
+      at: p.now, action: p.action, serial: serial.hex,
+      details: { profile: p.profile.name, subject, sha256: sha256Hex(r.der), notAfter: cert.notAfter.toISOString(), replaces: p.replaces ?? null, warnings },
+    };
+    const db = this.#deps.db;
+    if (db.dialect === 'sqlite') {
+      // The same two rows through better-sqlite3 directly (the issuance hot path; see sqliteWrite).
+      await sqliteWrite(db, (w) => { w.insert('certificates', row); appendIssuanceLogSqlite(w, entry); });
+    } else {
+      await db.kysely.transaction().execute(async (trx) => {
+        await insertRow(trx, db.dialect, 'certificates', row);
+        await appendIssuanceLog(trx, db.dialect, entry);
       });
-      await appendIssuanceLog(trx, this.#deps.db.dialect, {
-        at: p.now, action: p.action, serial: serial.hex,
-        details: { profile: p.profile.name, subject, sha256: sha256Hex(r.der), notAfter: cert.notAfter.toISOString(), replaces: p.replaces ?? null, warnings },
-      });
-    });
+    }
     return { certificate: cert, pem: encodePem('CERTIFICATE', r.der), warnings: r.findings.map((f) => `${f.code}: ${f.message}`) };
   }
 

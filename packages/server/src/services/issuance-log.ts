@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import { insertRow, lockChainForTransaction, type Dialect, type KysoDatabase } from '../store/database.ts';
+import { insertRow, lockChainForTransaction, type Dialect, type KysoDatabase, type SqliteWriter } from '../store/database.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -19,17 +19,10 @@ const ISSUANCE_LOCK_KEY = 7_355_002;
 /** The chain's head; compiled once (issuance hot path, see insertRow). */
 const LAST_ENTRY = CompiledQuery.raw('select "seq", "hash" from "issuance_log" order by "seq" desc limit 1', []);
 
-/**
- * Appends one entry inside the caller's transaction; on PostgreSQL several instances (server
- * approvals, the CLI) append one at a time, so two never take the same sequence number.
- */
-export async function appendIssuanceLog(
-  trx: Transaction<KysoDatabase>,
-  dialect: Dialect,
-  entry: { at: Date; action: string; serial?: string | null; details?: Record<string, unknown> },
-): Promise<LogEntry> {
-  await lockChainForTransaction(trx, dialect, ISSUANCE_LOCK_KEY);
-  const last = (await trx.executeQuery(LAST_ENTRY)).rows[0] as { seq: number; hash: string } | undefined;
+type LogInput = { at: Date; action: string; serial?: string | null; details?: Record<string, unknown> };
+
+/** The entry that follows `last` (the chain's head, if any). */
+function nextEntry(last: { seq: number; hash: string } | undefined, entry: LogInput): LogEntry {
   const base = {
     seq: (last?.seq ?? 0) + 1,
     at: entry.at.toISOString(),
@@ -38,8 +31,24 @@ export async function appendIssuanceLog(
     details: JSON.stringify(entry.details ?? {}),
     prev_hash: last?.hash ?? GENESIS_HASH,
   };
-  const row = { ...base, hash: entryHash(base) };
+  return { ...base, hash: entryHash(base) };
+}
+
+/**
+ * Appends one entry inside the caller's transaction; on PostgreSQL several instances (server
+ * approvals, the CLI) append one at a time, so two never take the same sequence number.
+ */
+export async function appendIssuanceLog(trx: Transaction<KysoDatabase>, dialect: Dialect, entry: LogInput): Promise<LogEntry> {
+  await lockChainForTransaction(trx, dialect, ISSUANCE_LOCK_KEY);
+  const row = nextEntry((await trx.executeQuery(LAST_ENTRY)).rows[0] as { seq: number; hash: string } | undefined, entry);
   await insertRow(trx, dialect, 'issuance_log', row);
+  return row;
+}
+
+/** The same append inside an SQLite transaction of `sqliteWrite` (SQLite has one writer: no lock needed). */
+export function appendIssuanceLogSqlite(w: SqliteWriter, entry: LogInput): LogEntry {
+  const row = nextEntry(w.get<{ seq: number; hash: string }>(LAST_ENTRY.sql), entry);
+  w.insert('issuance_log', row);
   return row;
 }
 

@@ -1,13 +1,14 @@
 /**
- * Migration 0004: the revocation queries use the partial indexes, on SQLite and PostgreSQL, and
- * those indexes hold only certificates whose status changed — issuing one does not touch them.
+ * The store's hot paths: migration 0004's partial certificate indexes (the revocation queries use
+ * them on SQLite and PostgreSQL; issuing a certificate touches neither) and sqliteWrite (never
+ * interleaves with a Kysely transaction; all or nothing).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type CompiledQuery } from 'kysely';
 import { DIALECTS, openTestDb } from '../services/test-ca.ts';
 import { changedSinceRows, crlEntryRows } from '../services/revocation-service.ts';
-import type { Db } from './database.ts';
+import { sqliteWrite, type Db } from './database.ts';
 
 async function plan(db: Db, q: CompiledQuery): Promise<string> {
   const prefix = db.dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
@@ -51,6 +52,36 @@ test('sqlite: the certificate indexes are partial; the CRL and changed-since que
     }
     assert.deepEqual((await crlEntryRows(k, 'issuing').execute()).map((r) => r.serial), ['02']);
     assert.deepEqual(await changedSinceRows(k, new Date('2026-01-01')).execute(), [{ serial: '02' }]);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('sqlite: sqliteWrite waits for a Kysely transaction in progress instead of writing inside it', async () => {
+  const t = await openTestDb('sqlite');
+  try {
+    const k = t.db.kysely;
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    // A Kysely transaction that waits between two statements (as a request awaiting crypto would).
+    const first = k.transaction().execute(async (trx) => {
+      await trx.insertInto('settings').values({ key: 'a', value: '1' }).execute();
+      order.push('kysely: first statement');
+      await held;
+      await trx.insertInto('settings').values({ key: 'b', value: '2' }).execute();
+      order.push('kysely: commit');
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    const second = sqliteWrite(t.db, (w) => { w.insert('settings', { key: 'c', value: '3' }); order.push('sqliteWrite'); });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(order, ['kysely: first statement'], 'sqliteWrite must not run while the transaction holds the connection');
+    release();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ['kysely: first statement', 'kysely: commit', 'sqliteWrite']);
+    // A failure inside rolls the whole write back.
+    await assert.rejects(sqliteWrite(t.db, (w) => { w.insert('settings', { key: 'd', value: '4' }); w.insert('settings', { key: 'a', value: 'dup' }); }));
+    assert.deepEqual((await k.selectFrom('settings').select('key').orderBy('key').execute()).map((r) => r.key).filter((x) => x.length === 1), ['a', 'b', 'c']);
   } finally {
     await t.cleanup();
   }
