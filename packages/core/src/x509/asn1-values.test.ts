@@ -37,6 +37,8 @@ test('decodeTime refuses every other form with a malformed error naming the text
     [TAG.GeneralizedTime, '2026112702153Z', /not of the form/],
     [TAG.GeneralizedTime, '20261127021530+0700', /not of the form/],
     [TAG.GeneralizedTime, '20261127021530.1a2Z', /not of the form/],
+    [TAG.GeneralizedTime, '20261127021530.aZ', /not of the form/],
+    [TAG.GeneralizedTime, '20261127021530.12', /not of the form/],
     [TAG.GeneralizedTime, '-0261127021530Z', /not of the form/],
     [TAG.GeneralizedTime, '20261100021530Z', /out of range/],
     [TAG.OCTET_STRING, '261127021530Z', /expected a UTCTime or GeneralizedTime/],

@@ -72,32 +72,19 @@ export function decodeBitString(bytes: Uint8Array, t: Tlv): Set<number> {
 
 /** RFC 5280 §4.1.2.5.1 UTCTime / §4.1.2.5.2 GeneralizedTime (Z form; fractional seconds tolerated). */
 export function decodeTime(bytes: Uint8Array, t: Tlv): Date {
-  const text = (): string => String.fromCharCode(...bytes.subarray(t.valueStart, t.end));
-  const len = t.end - t.valueStart;
-  /** The two-digit number at `i` characters into the value, or -1 if they are not two digits. */
-  const two = (i: number): number => {
-    const a = bytes[t.valueStart + i]! - 0x30, b = bytes[t.valueStart + i + 1]! - 0x30;
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-  };
-  let year: number;
-  let at: number; // where MMDDHHMMSS starts
-  if (t.tag === TAG.UTCTime) {
-    const yy = len === 13 && bytes[t.end - 1] === 0x5a ? two(0) : -1;
-    if (yy < 0) bad(`UTCTime "${text()}" is not of the form YYMMDDHHMMSSZ`);
-    year = yy >= 50 ? 1900 + yy : 2000 + yy;
-    at = 2;
-  } else if (t.tag === TAG.GeneralizedTime) {
-    // YYYYMMDDHHMMSS, then optionally a fraction (.d+), then Z.
-    let ok = len >= 15 && bytes[t.end - 1] === 0x5a && (len === 15 || (len >= 17 && bytes[t.valueStart + 14] === 0x2e));
-    for (let i = 16; ok && i < len - 1; i++) ok = bytes[t.valueStart + i]! >= 0x30 && bytes[t.valueStart + i]! <= 0x39;
-    const hi = ok ? two(0) : -1, lo = ok ? two(2) : -1;
-    if (hi < 0 || lo < 0) bad(`GeneralizedTime "${text()}" is not of the form YYYYMMDDHHMMSSZ`);
-    year = hi * 100 + lo;
-    at = 4;
-  } else bad('expected a UTCTime or GeneralizedTime');
-  const [mo, d, h, mi, se] = [two(at), two(at + 2), two(at + 4), two(at + 6), two(at + 8)];
-  if (mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) bad(`${t.tag === TAG.UTCTime ? 'UTCTime' : 'GeneralizedTime'} "${text()}" is not of the form ${t.tag === TAG.UTCTime ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'}`);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) bad(`time "${text()}" is out of range`);
+  const utc = t.tag === TAG.UTCTime;
+  if (!utc && t.tag !== TAG.GeneralizedTime) bad('expected a UTCTime or GeneralizedTime');
+  const v = t.valueStart, len = t.end - v;
+  const isDigit = (i: number): boolean => bytes[v + i]! >= 0x30 && bytes[v + i]! <= 0x39;
+  // YYMMDDHHMMSS then Z; or YYYYMMDDHHMMSS, an optional fraction (.d+), then Z.
+  const digits = utc ? 12 : 14;
+  let ok = bytes[t.end - 1] === 0x5a && (utc ? len === 13 : len === 15 || (len >= 17 && bytes[v + 14] === 0x2e));
+  for (let i = 0; ok && i < len - 1; i++) ok = i === 14 || isDigit(i);
+  if (!ok) bad(`${utc ? 'UTCTime' : 'GeneralizedTime'} "${String.fromCharCode(...bytes.subarray(v, t.end))}" is not of the form ${utc ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'}`);
+  const two = (i: number): number => (bytes[v + i]! - 0x30) * 10 + bytes[v + i + 1]! - 0x30;
+  const year = utc ? (two(0) >= 50 ? 1900 : 2000) + two(0) : two(0) * 100 + two(2);
+  const [mo, d, h, mi, se] = [0, 2, 4, 6, 8].map((i) => two(digits - 10 + i)) as [number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) bad(`time "${String.fromCharCode(...bytes.subarray(v, t.end))}" is out of range`);
   const date = new Date(Date.UTC(year, mo - 1, d, h, mi, se));
   if (year < 100) date.setUTCFullYear(year);
   return date;
