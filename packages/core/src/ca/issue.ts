@@ -44,7 +44,7 @@ export interface IssueParams {
   notAfter: Date;
   issuer: IssuerContext;
   crypto: CryptoPort;
-  /** Throwaway key of the issuer's algorithm family, used only to sign the lint certificate. */
+  /** Throwaway key, used only to sign the lint certificate (no lint reads those signature bits). */
   lintSigner: Signer;
   lint: Linter;
   renewalOf?: { notAfter: Date };

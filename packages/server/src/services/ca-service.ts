@@ -101,11 +101,13 @@ function seconds(d: Date): Date {
  * P-256 key serves every CA key type: an RSA-2048 CA no longer pays a second RSA signature per
  * certificate (ADR 0004).
  */
-let lintKey: KeyObject | undefined;
-function lintSignerFor(issuerKey: KeySpec): Signer {
-  lintKey ??= generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const key = lintKey;
-  return { keySpec: issuerKey, publicKey: new Uint8Array(), sign: async (data) => new Uint8Array(nodeSign('sha256', data, { key, dsaEncoding: 'der' })) };
+let lintSigner: Signer | undefined;
+function throwawayLintSigner(): Signer {
+  if (!lintSigner) {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    lintSigner = { keySpec: { kind: 'ec', curve: 'P-256' }, publicKey: new Uint8Array(), sign: async (data) => new Uint8Array(nodeSign('sha256', data, { key, dsaEncoding: 'der' })) };
+  }
+  return lintSigner;
 }
 
 export class CaService {
@@ -159,7 +161,7 @@ export class CaService {
         profile: PROFILES.root, subject: rootName, spki: rootSigner.publicKey, serial: rootSerial.bytes,
         notBefore: now, notAfter: addYears(now, c.root.years),
         issuer: { name: rootName, signer: rootSigner, signatureAlgorithm: rootAlg, urls: { crl: [], ocsp: [], caIssuers: [] }, policies: [] },
-        crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
+        crypto, lintSigner: throwawayLintSigner(), lint: deps.lint,
       });
       const issuingSigner = await createCaKey(trx, { id: 'issuing', spec: issuingSpec, storage: c.keyStorage, secret: params.secret, at: now });
       const issuingSerial = generateSerial(crypto);
@@ -170,7 +172,7 @@ export class CaService {
           name: root.certificate.subjectDer, keyId: getSubjectKeyIdentifier(root.certificate), notAfter: root.certificate.notAfter,
           signer: rootSigner, signatureAlgorithm: rootAlg, urls: ceremonyUrls(c, 'root'), policies: [],
         },
-        crypto, lintSigner: lintSignerFor(rootSpec), lint: deps.lint,
+        crypto, lintSigner: throwawayLintSigner(), lint: deps.lint,
       });
       await trx.insertInto('cas').values([
         { id: 'root', role: 'root', key_id: 'root', serial: rootSerial.hex, cert_der: root.der, subject: root.certificate.subjectString, created_at: now.toISOString() },
@@ -230,7 +232,7 @@ export class CaService {
         name: issuing.subjectDer, keyId: getSubjectKeyIdentifier(issuing), notAfter: issuing.notAfter, signer, signatureAlgorithm,
         urls: ceremonyUrls(c, 'issuing'), policies: c.policies,
       },
-      lintSigner: lintSignerFor(signer.keySpec),
+      lintSigner: throwawayLintSigner(),
     };
   }
 
